@@ -1,6 +1,6 @@
 /*
 ** m2v_internal.h -- the one private header of the m2v C core.
-** Nothing here is public API. Every csrc/*.c file includes it.
+** Nothing here is public API. Every .c file in csrc/ includes it.
 */
 #ifndef M2V_INTERNAL_H
 #define M2V_INTERNAL_H
@@ -108,6 +108,152 @@ double m2v_json_num(const m2v_json *v);
 bool m2v_json_int(const m2v_json *v, int64_t *out);
 /* Byte offset of the value in the parsed text, for messages. */
 size_t m2v_json_offset(const m2v_json *v);
+
+/* ---------------------------------------------------------------------------
+** Files and safetensors (safetensors.c)
+** ------------------------------------------------------------------------- */
+
+/* A read-only file mapping. addr is NULL for an empty file. */
+typedef struct m2v_map {
+    void *addr;
+    size_t size;
+} m2v_map;
+
+/* Maps path read-only (M2V_IO on failure, message names the path). */
+int m2v_map_file(const char *path, m2v_map *out, m2v_error *err);
+void m2v_unmap(m2v_map *m);
+/* Reads a whole file into a malloc'd, NUL-terminated buffer; files over
+** limit bytes fail with M2V_LIMIT. */
+int m2v_read_file(const char *path, size_t limit, char **out, size_t *out_len,
+                  m2v_error *err);
+
+/* Size in bytes of one element of an M2V_DTYPE_*, 0 if unknown. */
+size_t m2v_dtype_size(int dtype);
+
+#define M2V_ST_MAX_HEADER 100000000 /* bytes, as the safetensors library */
+#define M2V_ST_MAX_RANK 8
+
+typedef struct m2v_st_tensor {
+    const char *name;       /* NUL-terminated */
+    size_t name_len;
+    int dtype;              /* M2V_DTYPE_*, or 0: valid safetensors dtype
+                               that m2v does not run (U8, BOOL, ...) */
+    const char *dtype_name; /* "F32", "U8", ... */
+    int ndim;
+    uint64_t shape[M2V_ST_MAX_RANK];
+    uint64_t count;         /* product of shape */
+    size_t begin, end;      /* data_offsets, relative to the data area */
+    const unsigned char *data; /* may be unaligned */
+} m2v_st_tensor;
+
+typedef struct m2v_st {
+    m2v_st_tensor *tensors;
+    size_t n;
+    char *names;
+    const unsigned char *data; /* the data area */
+    size_t data_size;
+} m2v_st;
+
+/* Validates a whole safetensors file held in buf[0..size) (not copied; the
+** tensors point into it). what names the file in messages. */
+int m2v_st_parse(const void *buf, size_t size, const char *what, m2v_st *st,
+                 m2v_error *err);
+void m2v_st_free(m2v_st *st);
+const m2v_st_tensor *m2v_st_find(const m2v_st *st, const char *name);
+
+/* ---------------------------------------------------------------------------
+** Vocabulary of tokenizer.json (vocab.c) and config.json (config.c)
+** ------------------------------------------------------------------------- */
+
+/* The vocabulary as model2vec sees it: tokenizer.get_vocab() with added
+** tokens. Ids are dense: token i is blob[offs[i] .. offs[i+1]). */
+typedef struct m2v_vocab {
+    size_t n;
+    char *blob;
+    size_t *offs;            /* n + 1 entries */
+    size_t median;           /* int(np.median(code point lengths)) */
+    int64_t unk_id;          /* model2vec's unk_token_id, or M2V_NONE */
+} m2v_vocab;
+
+int m2v_vocab_read(const m2v_json *tokenizer_root, const char *what,
+                   m2v_vocab *out, m2v_error *err);
+void m2v_vocab_free(m2v_vocab *v);
+
+typedef struct m2v_config {
+    int normalize;      /* 0/1; false if absent */
+    int64_t max_length; /* >= 0 or M2V_NONE; 512 if absent */
+} m2v_config;
+
+#define M2V_DEFAULT_MAX_LENGTH 512
+
+/* Parses config text (NULL: all defaults). */
+int m2v_config_read(const char *text, size_t len, const char *what,
+                    m2v_config *out, m2v_error *err);
+
+/* ---------------------------------------------------------------------------
+** Pooling (pool.c)
+** ------------------------------------------------------------------------- */
+
+float m2v_f16_to_f32(uint16_t h);
+float m2v_bf16_to_f32(uint16_t h);
+/* Rounds to the nearest float16 (ties to even), returned widened. */
+float m2v_round_f16(double x);
+
+/* How rows are read and averaged; filled once at load. */
+typedef struct m2v_pool {
+    const unsigned char *emb; /* rows x dim, dtype edt */
+    int edt;
+    size_t rows, dim, row_bytes;
+    const unsigned char *weights; /* NULL or [vocab] of wdt */
+    int wdt;
+    const unsigned char *mapping; /* NULL or [vocab] of mdt */
+    int mdt;
+    int prod;   /* dtype of one (weighted) row as numpy computes it */
+    int outdt;  /* dtype of model2vec's output array */
+} m2v_pool;
+
+void m2v_pool_init(m2v_pool *p);
+
+/* Bytes of scratch m2v_pool_mean needs. */
+size_t m2v_pool_scratch_size(const m2v_pool *p);
+
+/* Mean of the rows of ids[0..n) except those equal to skip_id (M2V_NONE:
+** none), normalised if asked, into out[0..dim). ids must be valid. */
+void m2v_pool_mean(const m2v_pool *p, const int32_t *ids, size_t n,
+                   int64_t skip_id, int normalize, void *scratch, float *out);
+
+/* Row of each id (mapped, weighted) as float32, out is n x dim. */
+void m2v_pool_rows(const m2v_pool *p, const int32_t *ids, size_t n,
+                   float *out);
+
+/* ---------------------------------------------------------------------------
+** The model (model.c, encode.c)
+** ------------------------------------------------------------------------- */
+
+struct m2v_model {
+    m2v_map map;       /* model.safetensors when loaded from a file */
+    m2v_st st;         /* its validated header */
+    m2v_tensor emb, weights, mapping;
+    bool has_weights, has_mapping;
+    m2v_pool pool;
+    m2v_vocab vocab;
+    int normalize;
+    int64_t max_length; /* >= 0 or M2V_NONE */
+    int64_t unk_id;     /* >= 0 or M2V_NONE */
+    m2v_tokenizer tok;
+    bool has_tok;
+    const char *tok_kind;
+};
+
+/* Copies the first struct_size bytes of a caller's versioned struct (whose
+** first field is size_t struct_size) over dst, which holds our defaults;
+** fields the caller does not know keep them. M2V_MISUSE if struct_size is
+** smaller than a size_t. */
+int m2v_copy_versioned(void *dst, size_t dst_size, const void *src,
+                       const char *what, m2v_error *err);
+
+/* Note for the native tokenizer: m2v_load frees the parsed tokenizer.json
+** as soon as m2v_native_tokenizer_new returns; copy whatever you keep. */
 
 /* ---------------------------------------------------------------------------
 ** Native tokenizer (tokenizer.c and its stages)

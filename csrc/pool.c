@@ -1,0 +1,355 @@
+/*
+** pool.c -- mean pooling over the embedding table, read in its stored dtype.
+**
+** Every step copies what numpy does in model2vec 0.10.0, so results match
+** bit for bit where numpy's own order of operations allows:
+**  - rows are summed one after another (numpy reduces along the token axis
+**    with a plain running sum, not pairwise), in float32 for float16/float32
+**    tables (np.mean of float16 accumulates in float32), in float64 for
+**    float64 tables, exactly in integers for int8 (np.mean of int8 sums in
+**    float64, which is exact);
+**  - the sum is divided by the count in float64 (true_divide by an intp
+**    count) and stored in model2vec's output dtype: the table's dtype, or
+**    float32 for int8;
+**  - with weights, a row is emb[mapping[id]] * weights[id] in numpy's
+**    promoted dtype (e.g. float16 * float32 -> float32), rounded per element;
+**  - normalisation is x / (norm + 1e-32) in float32, the norm being numpy's
+**    pairwise float32 sum of squares (np.linalg.norm along the last axis);
+**  - a text without tokens gives a zero row.
+** bfloat16 tables (numpy has no bfloat16) are pooled as their exact float32
+** widening. All loads go through memcpy: buffers may be unaligned.
+*/
+#include "m2v_internal.h"
+
+#include <math.h>
+#include <string.h>
+
+/* ---- scalar conversions ------------------------------------------------ */
+
+float m2v_f16_to_f32(uint16_t h)
+{
+    uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
+    uint32_t em = h & 0x7fffu, bits;
+    float f;
+    if (em >= 0x7c00u) {
+        bits = sign | 0x7f800000u | ((em & 0x3ffu) << 13); /* inf, nan */
+    } else if (em >= 0x0400u) {
+        bits = sign | ((em << 13) + 0x38000000u); /* normal: rebias 15->127 */
+    } else {
+        f = (float)em * 5.9604644775390625e-8f; /* subnormal: em * 2^-24 */
+        return sign ? -f : f;
+    }
+    memcpy(&f, &bits, 4);
+    return f;
+}
+
+float m2v_bf16_to_f32(uint16_t h)
+{
+    uint32_t bits = (uint32_t)h << 16;
+    float f;
+    memcpy(&f, &bits, 4);
+    return f;
+}
+
+float m2v_round_f16(double x)
+{
+    if (isnan(x)) return (float)x;
+    double ax = fabs(x), r;
+    if (ax >= 65520.0) {
+        r = INFINITY; /* past the midpoint of 65504 and 65536 */
+    } else if (ax < 6.103515625e-05) { /* subnormal range: quantum 2^-24 */
+        r = rint(ax * 16777216.0) / 16777216.0;
+    } else {
+        int e;
+        frexp(ax, &e); /* ax = m * 2^e, m in [0.5, 1) */
+        double q = ldexp(1.0, e - 1 - 10);
+        r = rint(ax / q) * q; /* ties to even, like numpy's casts */
+    }
+    return (float)(x < 0 ? -r : r);
+}
+
+static inline float ld_f32(const unsigned char *p)
+{
+    float f;
+    memcpy(&f, p, 4);
+    return f;
+}
+
+static inline double ld_f64(const unsigned char *p)
+{
+    double d;
+    memcpy(&d, p, 8);
+    return d;
+}
+
+static inline uint16_t ld_u16(const unsigned char *p)
+{
+    uint16_t v;
+    memcpy(&v, p, 2);
+    return v;
+}
+
+static inline int64_t ld_index(const unsigned char *base, int dt, size_t i)
+{
+    if (dt == M2V_DTYPE_I32) {
+        int32_t v;
+        memcpy(&v, base + 4 * i, 4);
+        return v;
+    }
+    int64_t v;
+    memcpy(&v, base + 8 * i, 8);
+    return v;
+}
+
+/* Any float dtype as double (exact). */
+static inline double ld_real(const unsigned char *p, int dt)
+{
+    switch (dt) {
+    case M2V_DTYPE_F32: return ld_f32(p);
+    case M2V_DTYPE_F16: return m2v_f16_to_f32(ld_u16(p));
+    case M2V_DTYPE_BF16: return m2v_bf16_to_f32(ld_u16(p));
+    case M2V_DTYPE_F64: return ld_f64(p);
+    case M2V_DTYPE_I8: return (double)(int8_t)p[0];
+    default: return 0.0;
+    }
+}
+
+/* ---- set-up ------------------------------------------------------------ */
+
+/* numpy's result dtype of (emb dtype) * (weights dtype); bfloat16 counts as
+** float32. */
+static int promote(int e, int w)
+{
+    if (e == M2V_DTYPE_BF16) e = M2V_DTYPE_F32;
+    if (w == M2V_DTYPE_BF16) w = M2V_DTYPE_F32;
+    if (e == M2V_DTYPE_F64 || w == M2V_DTYPE_F64) return M2V_DTYPE_F64;
+    if (e == M2V_DTYPE_F32 || w == M2V_DTYPE_F32) return M2V_DTYPE_F32;
+    return M2V_DTYPE_F16; /* f16*f16, i8*f16 */
+}
+
+void m2v_pool_init(m2v_pool *p)
+{
+    p->row_bytes = p->dim * m2v_dtype_size(p->edt);
+    if (p->weights) p->prod = promote(p->edt, p->wdt);
+    else p->prod = p->edt == M2V_DTYPE_BF16 ? M2V_DTYPE_F32 : p->edt;
+    if (p->edt == M2V_DTYPE_F16) p->outdt = M2V_DTYPE_F16;
+    else if (p->edt == M2V_DTYPE_F64) p->outdt = M2V_DTYPE_F64;
+    else p->outdt = M2V_DTYPE_F32; /* f32, bf16, and int8 (np.zeros f32) */
+}
+
+size_t m2v_pool_scratch_size(const m2v_pool *p)
+{
+    return p->dim * (sizeof(double) + sizeof(float));
+}
+
+static inline const unsigned char *row_of(const m2v_pool *p, int32_t id)
+{
+    size_t r = p->mapping ? (size_t)ld_index(p->mapping, p->mdt, (size_t)id)
+                          : (size_t)id;
+    return p->emb + r * p->row_bytes;
+}
+
+/* numpy's pairwise summation (FLOAT_pairwise_sum), used by add.reduce along
+** a contiguous axis, hence by np.linalg.norm(x, axis=1). */
+static float pairwise_sum(const float *a, size_t n)
+{
+    if (n < 8) {
+        float res = 0.0f;
+        for (size_t i = 0; i < n; i++) res += a[i];
+        return res;
+    }
+    if (n <= 128) {
+        float r[8], res;
+        size_t i;
+        for (int j = 0; j < 8; j++) r[j] = a[j];
+        for (i = 8; i < n - (n % 8); i += 8)
+            for (int j = 0; j < 8; j++) r[j] += a[i + j];
+        res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        for (; i < n; i++) res += a[i];
+        return res;
+    }
+    size_t n2 = n / 2;
+    n2 -= n2 % 8;
+    return pairwise_sum(a, n2) + pairwise_sum(a + n2, n - n2);
+}
+
+/* ---- mean -------------------------------------------------------------- */
+
+/* Sums unweighted rows into acc (float or double or int32/int64 by dtype);
+** returns the number of rows used. */
+static size_t sum_plain(const m2v_pool *p, const int32_t *ids, size_t n,
+                        int64_t skip, void *accv)
+{
+    const size_t dim = p->dim;
+    size_t used = 0;
+    switch (p->edt) {
+    case M2V_DTYPE_F32: {
+        float *acc = accv;
+        for (size_t i = 0; i < n; i++) {
+            if (ids[i] == skip) continue;
+            const unsigned char *row = row_of(p, ids[i]);
+            for (size_t j = 0; j < dim; j++) acc[j] += ld_f32(row + 4 * j);
+            used++;
+        }
+        break;
+    }
+    case M2V_DTYPE_F16: {
+        float *acc = accv;
+        for (size_t i = 0; i < n; i++) {
+            if (ids[i] == skip) continue;
+            const unsigned char *row = row_of(p, ids[i]);
+            for (size_t j = 0; j < dim; j++)
+                acc[j] += m2v_f16_to_f32(ld_u16(row + 2 * j));
+            used++;
+        }
+        break;
+    }
+    case M2V_DTYPE_BF16: {
+        float *acc = accv;
+        for (size_t i = 0; i < n; i++) {
+            if (ids[i] == skip) continue;
+            const unsigned char *row = row_of(p, ids[i]);
+            for (size_t j = 0; j < dim; j++)
+                acc[j] += m2v_bf16_to_f32(ld_u16(row + 2 * j));
+            used++;
+        }
+        break;
+    }
+    case M2V_DTYPE_F64: {
+        double *acc = accv;
+        for (size_t i = 0; i < n; i++) {
+            if (ids[i] == skip) continue;
+            const unsigned char *row = row_of(p, ids[i]);
+            for (size_t j = 0; j < dim; j++) acc[j] += ld_f64(row + 8 * j);
+            used++;
+        }
+        break;
+    }
+    case M2V_DTYPE_I8: {
+        /* Exact integer sums: int32 lanes, flushed to int64 well before
+        ** they could overflow (127 * 2^23 < 2^31). */
+        int64_t *acc = accv;
+        int32_t *lane = (int32_t *)(acc + dim); /* second half of scratch */
+        size_t pending = 0;
+        memset(lane, 0, dim * sizeof *lane);
+        for (size_t i = 0; i < n; i++) {
+            if (ids[i] == skip) continue;
+            const signed char *row = (const signed char *)row_of(p, ids[i]);
+            for (size_t j = 0; j < dim; j++) lane[j] += row[j];
+            used++;
+            if (++pending == ((size_t)1 << 23)) {
+                for (size_t j = 0; j < dim; j++) {
+                    acc[j] += lane[j];
+                    lane[j] = 0;
+                }
+                pending = 0;
+            }
+        }
+        for (size_t j = 0; j < dim; j++) acc[j] += lane[j];
+        break;
+    }
+    default:
+        break;
+    }
+    return used;
+}
+
+/* Sums weighted rows: each element is rounded to the product dtype first. */
+static size_t sum_weighted(const m2v_pool *p, const int32_t *ids, size_t n,
+                           int64_t skip, void *accv)
+{
+    const size_t dim = p->dim, wsz = m2v_dtype_size(p->wdt);
+    const size_t esz = m2v_dtype_size(p->edt);
+    size_t used = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (ids[i] == skip) continue;
+        const unsigned char *row = row_of(p, ids[i]);
+        double w = ld_real(p->weights + wsz * (size_t)ids[i], p->wdt);
+        used++;
+        if (p->prod == M2V_DTYPE_F64) {
+            double *acc = accv;
+            for (size_t j = 0; j < dim; j++) {
+                double v = ld_real(row + esz * j, p->edt) * w;
+                acc[j] += v;
+            }
+        } else if (p->prod == M2V_DTYPE_F32) {
+            float *acc = accv, wf = (float)w;
+            if (p->edt == M2V_DTYPE_F32) {
+                for (size_t j = 0; j < dim; j++) {
+                    float v = ld_f32(row + 4 * j) * wf;
+                    acc[j] += v;
+                }
+            } else {
+                for (size_t j = 0; j < dim; j++) {
+                    float v = (float)ld_real(row + esz * j, p->edt) * wf;
+                    acc[j] += v;
+                }
+            }
+        } else { /* float16 product (exact in double, then rounded) */
+            float *acc = accv;
+            for (size_t j = 0; j < dim; j++)
+                acc[j] += m2v_round_f16(ld_real(row + esz * j, p->edt) * w);
+        }
+    }
+    return used;
+}
+
+static inline float to_out(const m2v_pool *p, double m)
+{
+    if (p->outdt == M2V_DTYPE_F16) return m2v_round_f16(m);
+    return (float)m;
+}
+
+void m2v_pool_mean(const m2v_pool *p, const int32_t *ids, size_t n,
+                   int64_t skip_id, int normalize, void *scratch, float *out)
+{
+    const size_t dim = p->dim;
+    memset(scratch, 0, dim * sizeof(double));
+    size_t used = p->weights ? sum_weighted(p, ids, n, skip_id, scratch)
+                             : sum_plain(p, ids, n, skip_id, scratch);
+    if (used == 0) { /* model2vec: no tokens -> zero vector */
+        memset(out, 0, dim * sizeof *out);
+        return;
+    }
+    const double c = (double)used;
+    int acc_kind = p->prod; /* F16/F32: float sums; F64: double; I8: int */
+    for (size_t j = 0; j < dim; j++) {
+        double m;
+        if (acc_kind == M2V_DTYPE_F64) {
+            m = ((double *)scratch)[j] / c;
+        } else if (acc_kind == M2V_DTYPE_I8) {
+            m = (double)((int64_t *)scratch)[j] / c;
+        } else {
+            float mf = (float)((double)((float *)scratch)[j] / c);
+            /* np.mean of a float16 array returns float16 */
+            m = acc_kind == M2V_DTYPE_F16 ? m2v_round_f16(mf) : mf;
+        }
+        out[j] = to_out(p, m);
+    }
+    if (!normalize) return;
+    float *sq = (float *)((double *)scratch + dim);
+    for (size_t j = 0; j < dim; j++) sq[j] = out[j] * out[j];
+    float norm = sqrtf(pairwise_sum(sq, dim)) + 1e-32f;
+    for (size_t j = 0; j < dim; j++) out[j] = to_out(p, out[j] / norm);
+}
+
+void m2v_pool_rows(const m2v_pool *p, const int32_t *ids, size_t n, float *out)
+{
+    const size_t dim = p->dim, esz = m2v_dtype_size(p->edt);
+    const size_t wsz = p->weights ? m2v_dtype_size(p->wdt) : 0;
+    for (size_t i = 0; i < n; i++, out += dim) {
+        const unsigned char *row = row_of(p, ids[i]);
+        if (!p->weights) {
+            for (size_t j = 0; j < dim; j++)
+                out[j] = (float)ld_real(row + esz * j, p->edt);
+            continue;
+        }
+        double w = ld_real(p->weights + wsz * (size_t)ids[i], p->wdt);
+        for (size_t j = 0; j < dim; j++) {
+            double e = ld_real(row + esz * j, p->edt);
+            if (p->prod == M2V_DTYPE_F64) out[j] = (float)(e * w);
+            else if (p->prod == M2V_DTYPE_F32) out[j] = (float)e * (float)w;
+            else out[j] = m2v_round_f16(e * w);
+        }
+    }
+}
