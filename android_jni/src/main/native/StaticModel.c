@@ -472,10 +472,11 @@ JNIEXPORT jint JNICALL Java_org_m2v_StaticModel_tokenize0(
 }
 
 JNIEXPORT jint JNICALL Java_org_m2v_StaticModel_encodeSequence0(
-    JNIEnv *env, jclass cls, jlong handle, jbyteArray text, jfloatArray out,
-    jobject jerr)
+    JNIEnv *env, jclass cls, jlong handle, jbyteArray text, jlong max_length,
+    jfloatArray out, jobject jerr)
 {
     const m2v_model *model = MODEL(handle);
+    m2v_encode_options opts;
     m2v_error err;
     jsize text_len, cap;
     jbyte *t = NULL;
@@ -500,8 +501,10 @@ JNIEXPORT jint JNICALL Java_org_m2v_StaticModel_encodeSequence0(
             (*env)->ReleasePrimitiveArrayCritical(env, text, t, JNI_ABORT);
         return -m2v_jni_fail(env, jerr, M2V_NOMEM, "cannot pin output");
     }
+    m2v_encode_options_init(&opts);
+    opts.max_length = (int64_t)max_length; /* M2V_NONE: model2vec's default */
     rc = m2v_encode_sequence(model, t != NULL ? (const char *)t : empty_text,
-                             (size_t)text_len, NULL, o, (size_t)cap,
+                             (size_t)text_len, &opts, o, (size_t)cap,
                              &n_tokens, &err);
     (*env)->ReleasePrimitiveArrayCritical(env, out, o, 0);
     if (t != NULL)

@@ -12,8 +12,8 @@ import java.util.List;
 /**
  * A tiny Model2Vec model the tests write themselves (no shared data needed): a BERT-style
  * WordPiece tokenizer.json with 13 tokens, a 13 x 4 float32 table, and config.json. The expected
- * vectors are computed here by hand with model2vec's rules (checked once against model2vec
- * 0.10.0 itself: see tests/java/README.md).
+ * vectors are computed here by hand with model2vec's rules; tests/java/check_tiny_model.py
+ * checks them against model2vec 0.10.0 on a Python-built copy of this model.
  */
 final class TinyModel {
     static final String[] VOCAB = {

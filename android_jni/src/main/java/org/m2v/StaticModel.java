@@ -378,12 +378,27 @@ public final class StaticModel implements AutoCloseable {
     }
 
     /**
-     * One vector per token, like model2vec's {@code encode_as_sequence}: the text is cut and
-     * tokenized as in {@link #encode(String)}, and row {@code t} is the embedding of token
-     * {@code t} (not pooled, not normalised).
+     * One vector per token, like model2vec's {@code encode_as_sequence(text)}: row {@code t} is
+     * the embedding of token {@code t} (weighted and mapped as in pooling, not pooled, not
+     * normalised). As in model2vec, there is no length limit by default (its
+     * {@code max_length=None}), not even the model's.
      */
     public float[][] encodeAsSequence(String text) {
+        return encodeAsSequence(text, NONE);
+    }
+
+    /**
+     * {@link #encodeAsSequence(String)} with model2vec's {@code max_length=maxLength}: the text
+     * is cut to {@code maxLength * median_token_length} code points, then to {@code maxLength}
+     * tokens.
+     *
+     * @param maxLength {@code >= 0}
+     */
+    public float[][] encodeAsSequence(String text, int maxLength) {
         Objects.requireNonNull(text, "text");
+        if (maxLength < 0 && maxLength != NONE) {
+            throw new IllegalArgumentException("maxLength must be >= 0: " + maxLength);
+        }
         byte[] bytes = utf8(text);
         float[] flat = new float[(Math.min(bytes.length, 255) + 1) * dim];
         for (;;) {
@@ -391,7 +406,7 @@ public final class StaticModel implements AutoCloseable {
             int n;
             acquire();
             try {
-                n = encodeSequence0(handle, bytes, flat, err);
+                n = encodeSequence0(handle, bytes, maxLength, flat, err);
             } finally {
                 release();
             }
@@ -602,8 +617,8 @@ public final class StaticModel implements AutoCloseable {
 
     private static native int tokenize0(long handle, byte[] text, int[] ids, NativeError err);
 
-    private static native int encodeSequence0(long handle, byte[] text, float[] out,
-            NativeError err);
+    private static native int encodeSequence0(long handle, byte[] text, long maxLength,
+            float[] out, NativeError err);
 
     private static native byte[] token0(long handle, int id, NativeError err);
 
