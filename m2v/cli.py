@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Optional, Sequence
+from typing import Any, Optional, Sequence
 
 from . import M2VError, StaticModel, __version__
 
@@ -32,7 +32,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _max_length(value: Optional[str]) -> dict[str, Optional[int]]:
+def _max_length(value: Optional[str]) -> dict[str, Any]:
     if value is None:
         return {}
     if value.lower() == "none":

@@ -68,7 +68,7 @@ _LAYOUTS = (
     ),
 )
 
-_NP_DTYPES = {
+_NP_DTYPES: dict[int, "np.dtype[Any]"] = {
     lib.M2V_DTYPE_F32: np.dtype(np.float32),
     lib.M2V_DTYPE_F16: np.dtype(np.float16),
     lib.M2V_DTYPE_F64: np.dtype(np.float64),
@@ -78,7 +78,7 @@ _NP_DTYPES = {
 }
 
 
-def _bfloat16() -> np.dtype:
+def _bfloat16() -> "np.dtype[Any]":
     """numpy has no bfloat16: use ml_dtypes' if installed, else the raw bits."""
     try:
         import ml_dtypes  # type: ignore[import-not-found]
@@ -113,12 +113,15 @@ def _check_num_threads(value: Optional[int]) -> int:
     return int(value)
 
 
-def _as_texts(sentences: Any) -> list[str]:
+def _as_texts(sentences: Any) -> tuple[list[str], bool]:
+    """(list of texts, whether a single str was given)."""
+    if isinstance(sentences, str):
+        return [sentences], True
     texts = sentences if isinstance(sentences, list) else list(sentences)
     for i, t in enumerate(texts):
         if not isinstance(t, str):
             raise TypeError(f"sentences[{i}] is {type(t).__name__}, expected str")
-    return texts
+    return texts, False
 
 
 def _ranges(n: int, batch_size: int, show_progress_bar: bool) -> Iterator[tuple[int, int]]:
@@ -145,7 +148,7 @@ class _Texts:
         n = len(data)
         self.data = data
         self.lens = np.fromiter(map(len, data), dtype=np.uintp, count=n)
-        self.joined = b"".join(data) + b"\0"  # never empty: a valid pointer
+        self.joined = b"".join(data + [b"\0"])  # never empty: a valid pointer
         self.base = ffi.from_buffer(self.joined)
         starts = np.zeros(n, dtype=np.uintp)
         if n > 1:
@@ -519,11 +522,6 @@ class StaticModel:
         if rc != lib.M2V_OK:
             raise self._error(rc, err, batch, start)
 
-    @overload
-    def encode(self, sentences: str, **kwargs: Any) -> np.ndarray: ...
-    @overload
-    def encode(self, sentences: Sequence[str], **kwargs: Any) -> np.ndarray: ...
-
     def encode(
         self,
         sentences: Union[str, Sequence[str]],
@@ -550,8 +548,7 @@ class StaticModel:
         :param multiprocessing_threshold: ignored (compatibility).
         :param kwargs: ignored, as in model2vec.
         """
-        single = isinstance(sentences, str)
-        texts = [sentences] if single else _as_texts(sentences)  # type: ignore[list-item]
+        texts, single = _as_texts(sentences)
         ml = self._max_length if max_length is _UNSET else _check_max_length(max_length)
         norm = self._normalize if normalize is None else bool(normalize)
         opts = self._options(norm, ml, _check_num_threads(num_threads))
@@ -626,8 +623,7 @@ class StaticModel:
         """One float32 row per token (weighted, mapped), as model2vec's
         encode_as_sequence: (n_tokens, dim) per sentence. Unlike encode,
         max_length defaults to None (no cut), not the model's."""
-        single = isinstance(sentences, str)
-        texts = [sentences] if single else _as_texts(sentences)  # type: ignore[list-item]
+        texts, single = _as_texts(sentences)
         ml = _check_max_length(max_length)
         result: list[np.ndarray] = []
         with self._handle as ptr:
@@ -664,7 +660,7 @@ class StaticModel:
             return ids[: int(n_ids[0])].tolist()
 
     @overload
-    def tokenize(self, sentences: str) -> list[int]: ...
+    def tokenize(self, sentences: str) -> list[int]: ...  # type: ignore[overload-overlap]
     @overload
     def tokenize(self, sentences: Sequence[str]) -> list[list[int]]: ...
 
@@ -672,8 +668,7 @@ class StaticModel:
         """Token ids of each sentence, as model2vec's tokenize: no special
         tokens, cut to the model's max_length tokens, [UNK] dropped, no
         character cut. A single str gives one list."""
-        single = isinstance(sentences, str)
-        texts = [sentences] if single else _as_texts(sentences)  # type: ignore[list-item]
+        texts, single = _as_texts(sentences)
         ml = self._max_length
         result: list[list[int]]
         with self._handle as ptr:
