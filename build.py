@@ -57,7 +57,9 @@ def build_options(environ: Mapping[str, str]) -> dict[str, list[str]]:
     if "thread" in sanitize and ("address" in sanitize or "leak" in sanitize):
         raise ValueError("M2V_SANITIZE: 'thread' cannot be combined with 'address' or 'leak'")
 
-    compile_args = ["-std=c11", "-pthread", "-fvisibility=hidden"]
+    # -ffp-contract=off as in CMakeLists.txt: no fused multiply-add, so sums
+    # round exactly as numpy's.
+    compile_args = ["-std=c11", "-pthread", "-fvisibility=hidden", "-ffp-contract=off"]
     link_args = ["-pthread"]
     if debug:
         compile_args += ["-O0", "-g"]

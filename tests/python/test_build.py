@@ -21,6 +21,7 @@ def test_defaults() -> None:
     opts = build.build_options({})
     assert "-std=c11" in opts["extra_compile_args"]
     assert "-O3" in opts["extra_compile_args"]
+    assert "-ffp-contract=off" in opts["extra_compile_args"]  # same rounding as the CMake build
     assert "-pthread" in opts["extra_link_args"]
     assert not any(a.startswith("-fsanitize") for a in opts["extra_compile_args"] + opts["extra_link_args"])
 
