@@ -131,3 +131,14 @@ def write_model(folder: Path, *, layout: int = 1, embeddings: Optional[np.ndarra
     cfg_name = "config.json" if layout == 1 else "config_sentence_transformers.json"
     (folder / cfg_name).write_text(json.dumps(cfg), encoding="utf-8")
     return folder
+
+
+def wordlevel_tokenizer_json(tokens: Optional[list[str]] = None) -> dict[str, Any]:
+    """A WordLevel tokenizer (lowercase, whitespace split): a model type the
+    native tokenizer does not run, so tokenizer="auto" falls back to "hf"."""
+    tokens = tokens or vocab()
+    doc = tokenizer_json(tokens)
+    doc["normalizer"] = {"type": "Lowercase"}
+    doc["pre_tokenizer"] = {"type": "Whitespace"}
+    doc["model"] = {"type": "WordLevel", "vocab": {t: i for i, t in enumerate(tokens)}, "unk_token": "[UNK]"}
+    return doc

@@ -165,6 +165,25 @@ def test_auto_falls_back_to_hf_with_a_warning(folder: Path) -> None:
         m2v.StaticModel.from_pretrained(folder, tokenizer="native")
 
 
+def test_auto_falls_back_when_native_cannot_run_the_tokenizer(tmp_path: Path) -> None:
+    from oracle import assert_close, load_oracle
+
+    folder = modelgen.write_model(tmp_path / "wl", dim=DIM, tokenizer=modelgen.wordlevel_tokenizer_json(),
+                                  config={"normalize": True})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = m2v.StaticModel.from_pretrained(folder)
+    assert model.tokenizer_mode == "hf"
+    assert [str(w.message) for w in caught if "HuggingFace" in str(w.message)], caught
+    if m2v.features()["native_tokenizer"]:
+        with pytest.raises(m2v.M2VUnsupportedError, match="WordLevel"):
+            m2v.StaticModel.from_pretrained(folder, tokenizer="native")
+    texts = ["hello world", "The dangerous unknownword model", "", "static static vector !"]
+    oracle = load_oracle(folder)
+    assert model.tokenize(texts) == oracle.tokenize(texts)
+    assert_close(model.encode(texts), oracle.encode(texts), "F32")
+
+
 def test_subfolder(tmp_path: Path) -> None:
     modelgen.write_model(tmp_path / "outer" / "inner", dim=DIM)
     model = m2v.StaticModel.from_pretrained(tmp_path / "outer", subfolder="inner", tokenizer="hf")
