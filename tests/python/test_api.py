@@ -153,16 +153,18 @@ def test_setters(folder: Path) -> None:
         model.max_length = -1
 
 
-def test_auto_falls_back_to_hf_with_a_warning(folder: Path) -> None:
-    if m2v.features()["native_tokenizer"]:
-        pytest.skip("native tokenizer built: auto uses it (covered by parity tests)")
+def test_auto_mode(folder: Path) -> None:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         model = m2v.StaticModel.from_pretrained(folder)
-    assert model.tokenizer_mode == "hf"
-    assert any("HuggingFace" in str(w.message) for w in caught)
-    with pytest.raises(m2v.M2VUnsupportedError):
-        m2v.StaticModel.from_pretrained(folder, tokenizer="native")
+    fallback = [w for w in caught if "HuggingFace" in str(w.message)]
+    if m2v.features()["native_tokenizer"]:
+        assert model.tokenizer_mode == "native" and model.tokenizer_kind == "native-wordpiece"
+        assert not fallback
+    else:
+        assert model.tokenizer_mode == "hf" and fallback
+        with pytest.raises(m2v.M2VUnsupportedError):
+            m2v.StaticModel.from_pretrained(folder, tokenizer="native")
 
 
 def test_auto_falls_back_when_native_cannot_run_the_tokenizer(tmp_path: Path) -> None:
