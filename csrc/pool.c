@@ -26,22 +26,26 @@
 
 /* ---- scalar conversions ------------------------------------------------ */
 
-float m2v_f16_to_f32(uint16_t h)
+/* float16 -> float32, exact and branch-free so loops vectorise: normal
+** values shift into place with the exponent rebiased (15 -> 127), Inf/NaN
+** get the maximum exponent, subnormals are em * 2^-24 computed exactly in
+** float; masks pick the case. */
+static inline float h2f(uint16_t h)
 {
+    uint32_t em = h & 0x7fffu;
     uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
-    uint32_t em = h & 0x7fffu, bits;
+    uint32_t normal = (em << 13) + 0x38000000u;
+    normal += (uint32_t)-(int32_t)(em >= 0x7c00u) & 0x38000000u;
+    float sub = (float)(int32_t)em * 5.9604644775390625e-8f;
+    uint32_t subbits, bits, mask = (uint32_t)-(int32_t)(em < 0x0400u);
+    memcpy(&subbits, &sub, 4);
+    bits = ((subbits & mask) | (normal & ~mask)) | sign;
     float f;
-    if (em >= 0x7c00u) {
-        bits = sign | 0x7f800000u | ((em & 0x3ffu) << 13); /* inf, nan */
-    } else if (em >= 0x0400u) {
-        bits = sign | ((em << 13) + 0x38000000u); /* normal: rebias 15->127 */
-    } else {
-        f = (float)em * 5.9604644775390625e-8f; /* subnormal: em * 2^-24 */
-        return sign ? -f : f;
-    }
     memcpy(&f, &bits, 4);
     return f;
 }
+
+float m2v_f16_to_f32(uint16_t h) { return h2f(h); }
 
 float m2v_bf16_to_f32(uint16_t h)
 {
@@ -106,7 +110,7 @@ static inline double ld_real(const unsigned char *p, int dt)
 {
     switch (dt) {
     case M2V_DTYPE_F32: return ld_f32(p);
-    case M2V_DTYPE_F16: return m2v_f16_to_f32(ld_u16(p));
+    case M2V_DTYPE_F16: return h2f(ld_u16(p));
     case M2V_DTYPE_BF16: return m2v_bf16_to_f32(ld_u16(p));
     case M2V_DTYPE_F64: return ld_f64(p);
     case M2V_DTYPE_I8: return (double)(int8_t)p[0];
@@ -149,6 +153,18 @@ static inline const unsigned char *row_of(const m2v_pool *p, int32_t id)
     return p->emb + r * p->row_bytes;
 }
 
+/* Asks for the next row early: rows are scattered over a table usually far
+** larger than the caches. */
+static inline void prefetch_row(const m2v_pool *p, int32_t id)
+{
+#if defined(__GNUC__)
+    const unsigned char *r = row_of(p, id);
+    for (size_t off = 0; off < p->row_bytes; off += 64) __builtin_prefetch(r + off);
+#else
+    (void)p, (void)id;
+#endif
+}
+
 /* numpy's pairwise summation (FLOAT_pairwise_sum), used by add.reduce along
 ** a contiguous axis, hence by np.linalg.norm(x, axis=1). */
 static float pairwise_sum(const float *a, size_t n)
@@ -188,6 +204,7 @@ static size_t sum_plain(const m2v_pool *p, const int32_t *ids, size_t n,
         for (size_t i = 0; i < n; i++) {
             if (ids[i] == skip) continue;
             const unsigned char *row = row_of(p, ids[i]);
+            if (i + 1 < n) prefetch_row(p, ids[i + 1]);
             for (size_t j = 0; j < dim; j++) acc[j] += ld_f32(row + 4 * j);
             used++;
         }
@@ -198,8 +215,9 @@ static size_t sum_plain(const m2v_pool *p, const int32_t *ids, size_t n,
         for (size_t i = 0; i < n; i++) {
             if (ids[i] == skip) continue;
             const unsigned char *row = row_of(p, ids[i]);
+            if (i + 1 < n) prefetch_row(p, ids[i + 1]);
             for (size_t j = 0; j < dim; j++)
-                acc[j] += m2v_f16_to_f32(ld_u16(row + 2 * j));
+                acc[j] += h2f(ld_u16(row + 2 * j));
             used++;
         }
         break;
@@ -209,6 +227,7 @@ static size_t sum_plain(const m2v_pool *p, const int32_t *ids, size_t n,
         for (size_t i = 0; i < n; i++) {
             if (ids[i] == skip) continue;
             const unsigned char *row = row_of(p, ids[i]);
+            if (i + 1 < n) prefetch_row(p, ids[i + 1]);
             for (size_t j = 0; j < dim; j++)
                 acc[j] += m2v_bf16_to_f32(ld_u16(row + 2 * j));
             used++;
@@ -220,6 +239,7 @@ static size_t sum_plain(const m2v_pool *p, const int32_t *ids, size_t n,
         for (size_t i = 0; i < n; i++) {
             if (ids[i] == skip) continue;
             const unsigned char *row = row_of(p, ids[i]);
+            if (i + 1 < n) prefetch_row(p, ids[i + 1]);
             for (size_t j = 0; j < dim; j++) acc[j] += ld_f64(row + 8 * j);
             used++;
         }
@@ -235,6 +255,7 @@ static size_t sum_plain(const m2v_pool *p, const int32_t *ids, size_t n,
         for (size_t i = 0; i < n; i++) {
             if (ids[i] == skip) continue;
             const signed char *row = (const signed char *)row_of(p, ids[i]);
+            if (i + 1 < n) prefetch_row(p, ids[i + 1]);
             for (size_t j = 0; j < dim; j++) lane[j] += row[j];
             used++;
             if (++pending == ((size_t)1 << 23)) {
@@ -264,6 +285,7 @@ static size_t sum_weighted(const m2v_pool *p, const int32_t *ids, size_t n,
     for (size_t i = 0; i < n; i++) {
         if (ids[i] == skip) continue;
         const unsigned char *row = row_of(p, ids[i]);
+        if (i + 1 < n) prefetch_row(p, ids[i + 1]);
         double w = ld_real(p->weights + wsz * (size_t)ids[i], p->wdt);
         used++;
         if (p->prod == M2V_DTYPE_F64) {

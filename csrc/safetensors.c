@@ -235,9 +235,20 @@ static int parse_tensor(const m2v_json *v, const char *what, m2v_st_tensor *t,
     t->end = (size_t)e;
     t->count = count;
     if (overflow || count > UINT64_MAX / di->bits || (count * di->bits) % 8 ||
-        (count * di->bits) / 8 != (uint64_t)(e - b))
-        return m2v_fail(err, M2V_FORMAT, "%s: tensor '%s': data_offsets [%lld, %lld) (%lld bytes) do not match shape x %s",
-                        what, nm, (long long)b, (long long)e, (long long)(e - b), di->name);
+        (count * di->bits) / 8 != (uint64_t)(e - b)) {
+        char shape[160];
+        size_t used = 0;
+        shape[0] = '\0';
+        for (int i = 0; i < t->ndim && used < sizeof shape - 24; i++)
+            used += (size_t)snprintf(shape + used, sizeof shape - used, "%s%llu",
+                                     i ? ", " : "", (unsigned long long)t->shape[i]);
+        if (overflow || count > UINT64_MAX / di->bits)
+            return m2v_fail(err, M2V_FORMAT, "%s: tensor '%s': data_offsets [%lld, %lld) do not match shape [%s] x %s (size overflows)",
+                            what, nm, (long long)b, (long long)e, shape, di->name);
+        return m2v_fail(err, M2V_FORMAT, "%s: tensor '%s': data_offsets [%lld, %lld) do not match shape [%s] x %s (%llu bytes)",
+                        what, nm, (long long)b, (long long)e, shape, di->name,
+                        (unsigned long long)((count * di->bits + 7) / 8));
+    }
     return M2V_OK;
 }
 

@@ -17,6 +17,11 @@
 #include <string.h>
 #include <time.h>
 
+/* Paths in tests are built with snprintf into fixed buffers on purpose. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wformat-truncation"
+#endif
+
 static int t_failures = 0, t_checks = 0;
 
 #define CHECK(cond)                                                         \
