@@ -33,7 +33,10 @@ if [ ! -x "$VENV/bin/python" ]; then
     "$PY" -m venv "$VENV"
 fi
 "$VENV/bin/python" -m pip install -q --upgrade pip
-# The package itself, built from this tree through build.py (cffi), with the test extras.
+# The package itself, built from this tree through build.py (cffi), with the
+# test extras. pip builds in the tree: drop build/lib.* so no stale file from
+# an earlier build gets into the wheel.
+rm -rf build/lib.*
 "$VENV/bin/python" -m pip install -q ".[test]"
 
 # pytest runs from the repository root but imports the installed package:
