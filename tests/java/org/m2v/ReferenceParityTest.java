@@ -22,7 +22,7 @@ class ReferenceParityTest {
         return model.endsWith("f16") ? 1e-3f : 1e-5f;
     }
 
-    static void check(String model, String file) throws Exception {
+    static void check(StaticModel m, String model, String file) throws Exception {
         Npz ref = TestData.reference(model, file);
         String[] sentences = ref.get("sentences").strings();
         Npz.Array emb = ref.get("embeddings");
@@ -31,45 +31,42 @@ class ReferenceParityTest {
         long[] offsets = ref.get("token_offsets").longs();
         assertEquals(sentences.length, emb.rows());
         float tol = tolerance(model);
-        try (StaticModel m = StaticModel.load(TestData.sharedModel(model))) {
-            int dim = m.dim();
-            assertEquals(emb.cols(), dim);
-            float[][] got = m.encode(sentences);
-            float[] flat = new float[sentences.length * dim];
-            m.encode(sentences, flat, 0);
-            double worst = 0;
-            for (int i = 0; i < sentences.length; i++) {
-                float[] want = Arrays.copyOfRange(expected, i * dim, (i + 1) * dim);
-                String what = model + "/" + file + " sentence " + i + ": "
-                        + sentences[i].substring(0, Math.min(60, sentences[i].length()));
-                assertArrayEquals(want, got[i], tol, what);
-                double c = cosine(want, got[i]);
-                assertTrue(c >= 0.99999 || (norm(want) == 0 && norm(got[i]) == 0),
-                        what + ": cosine " + c);
-                for (int j = 0; j < dim; j++) {
-                    worst = Math.max(worst, Math.abs(want[j] - got[i][j]));
-                }
-                // one text at a time and the flat variant give bit-identical rows
-                assertArrayEquals(got[i], m.encode(sentences[i]), 0f, what);
-                assertArrayEquals(got[i], Arrays.copyOfRange(flat, i * dim, (i + 1) * dim), 0f, what);
-                int[] wantIds = Arrays.copyOfRange(ids, (int) offsets[i], (int) offsets[i + 1]);
-                assertArrayEquals(wantIds, m.tokenize(sentences[i]), what);
+        int dim = m.dim();
+        assertEquals(emb.cols(), dim);
+        float[][] got = m.encode(sentences);
+        float[] flat = new float[sentences.length * dim];
+        m.encode(sentences, flat, 0);
+        double worst = 0;
+        for (int i = 0; i < sentences.length; i++) {
+            float[] want = Arrays.copyOfRange(expected, i * dim, (i + 1) * dim);
+            String what = model + "/" + file + " sentence " + i + ": "
+                    + sentences[i].substring(0, Math.min(60, sentences[i].length()));
+            assertArrayEquals(want, got[i], tol, what);
+            double c = cosine(want, got[i]);
+            assertTrue(c >= 0.99999 || (norm(want) == 0 && norm(got[i]) == 0),
+                    what + ": cosine " + c);
+            for (int j = 0; j < dim; j++) {
+                worst = Math.max(worst, Math.abs(want[j] - got[i][j]));
             }
-            System.out.printf("%s/%s: %d sentences, max abs diff %.3g%n", model, file,
-                    sentences.length, worst);
+            // one text at a time and the flat variant give bit-identical rows
+            assertArrayEquals(got[i], m.encode(sentences[i]), 0f, what);
+            assertArrayEquals(got[i], Arrays.copyOfRange(flat, i * dim, (i + 1) * dim), 0f, what);
+            int[] wantIds = Arrays.copyOfRange(ids, (int) offsets[i], (int) offsets[i + 1]);
+            assertArrayEquals(wantIds, m.tokenize(sentences[i]), what);
         }
+        System.out.printf("%s/%s: %d sentences, max abs diff %.3e%n", model, file,
+                sentences.length, worst);
     }
 
+    /* reference.npz: 202 sentences; reference_extra.npz: 15 edge cases (empty, whitespace,
+     * thousands of tokens hitting the character and token cuts). */
     @ParameterizedTest
     @MethodSource("models")
-    void reference(String model) throws Exception {
-        check(model, "reference.npz");
-    }
-
-    @ParameterizedTest
-    @MethodSource("models")
-    void edgeCases(String model) throws Exception {
-        check(model, "reference_extra.npz");
+    void referenceAndEdgeCases(String model) throws Exception {
+        try (StaticModel m = StaticModel.load(TestData.sharedModel(model))) {
+            check(m, model, "reference.npz");
+            check(m, model, "reference_extra.npz");
+        }
     }
 
     static double cosine(float[] a, float[] b) {
