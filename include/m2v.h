@@ -311,7 +311,9 @@ M2V_API void m2v_encode_options_init(m2v_encode_options *opts);
 **  text NUL-terminated), and text_lens[i] may be M2V_NUL_TERMINATED.
 **  out_capacity is the number of floats out can hold.
 ** Each row is exactly model2vec's StaticModel.encode of that text. A text
-** with no tokens gives a zero row.
+** with no tokens gives a zero row. For float16 tables model2vec returns
+** float16: the floats written are those float16 values, widened; bfloat16
+** tables are pooled as their exact float32 widening.
 ** @return M2V_OK; M2V_TOOSMALL if out_capacity < n_texts * dim (nothing is
 **   written); M2V_UTF8, M2V_TOKENIZER (err->index names the text),
 **   M2V_MISUSE (NULL arguments, model loaded with M2V_LOAD_NO_TOKENIZER),
@@ -339,6 +341,9 @@ M2V_API int m2v_encode_ids(const m2v_model *model, const int32_t *ids,
 ** as in m2v_encode, tokenized, token-cut and [UNK]-filtered, and row t of out
 ** is the (weighted, mapped) embedding of token t, as float32. Nothing is
 ** pooled or normalised.
+**  max_length: as model2vec's encode_as_sequence, which ignores the model's
+**  max_length, M2V_DEFAULT here means no limit (no char cut, no token cut);
+**  pass a value >= 0 to cut. opts->normalize is ignored.
 **  *n_tokens (OUT) receives the number of rows; out must hold
 **  n_tokens * dim floats. If it does not, M2V_TOOSMALL is returned with
 **  *n_tokens set, and the caller may retry with a bigger buffer.

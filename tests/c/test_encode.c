@@ -441,12 +441,49 @@ static void errors(void)
     }
 }
 
+/* End to end with the native tokenizer (when built): text in, model2vec's
+** vectors and ids out. */
+static void native(const char *name)
+{
+    if (!(m2v_features() & M2V_FEATURE_NATIVE_TOKENIZER)) return;
+    t_golden g;
+    if (t_golden_load(name, &g)) return;
+    m2v_model *m = NULL;
+    m2v_error err;
+    CHECK_RC(m2v_load(g.path, NULL, &m, &err), M2V_OK, &err);
+    if (m) {
+        size_t n = g.n_items, dim = g.dim;
+        const char **texts = malloc(n * sizeof *texts);
+        size_t *lens = malloc(n * sizeof *lens);
+        for (size_t i = 0; i < n; i++) {
+            texts[i] = g.items[i].text;
+            lens[i] = g.items[i].text_len;
+        }
+        float *out = malloc(n * dim * sizeof *out);
+        CHECK_RC(m2v_encode(m, texts, lens, n, NULL, out, n * dim, &err), M2V_OK, &err);
+        for (size_t i = 0; i < n; i++) {
+            check_row(&g, i, out + i * dim, g.items[i].embedding, "native encode");
+            int32_t buf[2048];
+            size_t k = 0;
+            CHECK_RC(m2v_tokenize(m, texts[i], lens[i], NULL, buf, 2048, &k, &err), M2V_OK, &err);
+            CHECK_MSG(k == g.items[i].n_ids && memcmp(buf, g.items[i].ids, k * sizeof *buf) == 0,
+                      "%s: native tokenize item %zu", name, i);
+        }
+        free(texts);
+        free(lens);
+        free(out);
+        m2v_free(m);
+    }
+    t_golden_free(&g);
+}
+
 int main(void)
 {
     char names[64][128];
     size_t n = t_golden_names(names, 64);
     CHECK(n >= 15);
     for (size_t i = 0; i < n; i++) parity(names[i]);
+    for (size_t i = 0; i < n; i++) native(names[i]);
     printf("parity: %zu golden models, %zu rows compared, %zu bit-identical\n", n,
            total_rows, exact_rows);
     options();
