@@ -221,3 +221,20 @@ def test_cli_error_exit_code(tmp_path: Path) -> None:
     r = subprocess.run([sys.executable, "-m", "m2v", "encode", "--model", str(tmp_path / "none"), "x"],
                        capture_output=True, text=True)
     assert r.returncode == 1 and r.stderr.startswith("m2v: ")
+
+
+@pytest.mark.parametrize("mode", ["hf", "callback", "native"])
+def test_unclosed_model_is_garbage_collected(folder: Path, mode: str) -> None:
+    import weakref
+
+    if mode == "native" and not m2v.features()["native_tokenizer"]:
+        mode = "hf"
+    tok: Any = (lambda text: [2, 3]) if mode == "callback" else mode
+    model = m2v.StaticModel.from_pretrained(folder, tokenizer=tok)
+    model.encode(["hello", "world"], num_threads=2)
+    refs = [weakref.ref(model._handle)]
+    if model._callback is not None:
+        refs.append(weakref.ref(model._callback))
+    del model
+    gc.collect()
+    assert all(r() is None for r in refs)
