@@ -8,9 +8,11 @@ The arguments and results follow model2vec.StaticModel 0.10.0 (same names,
 same defaults, same vectors within float tolerance). Differences:
 
 - Vectors are always float32 (model2vec returns float16 for float16 models).
-- Models are loaded from local folders only (no Hugging Face Hub download),
-  and never converted: quantize_to / dimensionality / vocabulary_quantization
-  are not supported.
+- Models are never converted: quantize_to / dimensionality /
+  vocabulary_quantization are not supported. from_pretrained() with no path
+  loads the embedded default model; an "owner/name" that is not a local
+  folder is looked up in the HuggingFace cache first, and downloaded only if
+  it is not there (or force_download=True); see m2v/_hub.py.
 - encode([]) returns an empty (0, dim) array instead of raising.
 - use_multiprocessing / multiprocessing_threshold are accepted and ignored;
   use num_threads (1 by default, 0 = one per CPU) to pool in C threads.
@@ -33,6 +35,7 @@ from ._callback import CallbackTokenizer
 from ._errors import M2VError, M2VMisuseError, M2VTokenizerError, M2VUnsupportedError, _make
 from ._handle import _Handle
 from ._hf import HFTokenizer, tokenizers_available
+from ._hub import resolve_model_path
 from ._m2v import ffi, lib
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -199,7 +202,7 @@ class StaticModel:
     @classmethod
     def from_pretrained(
         cls,
-        path: PathLike,
+        path: Optional[PathLike] = None,
         *,
         token: Optional[str] = None,
         normalize: Optional[bool] = None,
@@ -208,19 +211,21 @@ class StaticModel:
         dimensionality: Optional[int] = None,
         vocabulary_quantization: Optional[int] = None,
         max_length: Any = _UNSET,
-        force_download: bool = True,
+        force_download: bool = False,
         tokenizer: TokenizerArg = "auto",
         unk_token_id: Any = _UNSET,
     ) -> "StaticModel":
         """Load a model from a local folder in any layout model2vec 0.10.0 loads.
 
-        :param path: the model folder.
-        :param token: ignored (no Hub download), accepted for compatibility.
+        :param path: the model folder, or a HuggingFace Hub id "owner/name"
+            (local cache first, then download); None: the embedded default model.
+        :param token: HuggingFace token, for downloading a private model.
         :param normalize: None: the config's "normalize" (False if absent).
         :param subfolder: load from path/subfolder.
         :param max_length: not passed: the config's "max_length" (512 if
             absent, no limit if null); None: no limit; or an int >= 0.
-        :param force_download: ignored, accepted for compatibility.
+        :param force_download: ask the Hub even if the model is in the local
+            HuggingFace cache (model2vec's default is True; m2v's is False).
         :param tokenizer: "native" (m2v's C tokenizer), "hf" (HuggingFace
             `tokenizers`, batch-tokenized in Rust), "auto" (native, else hf
             with a warning), or a callable ``str -> list[int]`` called from C
@@ -233,9 +238,7 @@ class StaticModel:
                             ("vocabulary_quantization", vocabulary_quantization)):
             if value is not None:
                 raise NotImplementedError(f"m2v runs models as stored: {name} is not supported")
-        folder = Path(os.fspath(path))
-        if subfolder:
-            folder = folder / subfolder
+        folder = resolve_model_path(path, subfolder=subfolder, token=token, force_download=force_download)
 
         opts = ffi.new("m2v_load_options *")
         lib.m2v_load_options_init(opts)
