@@ -13,7 +13,9 @@ same defaults, same vectors within float tolerance). Differences:
   loads the embedded default model; an "owner/name" that is not a local
   folder is looked up in the HuggingFace cache first, and downloaded only if
   it is not there (or force_download=True); see m2v/_hub.py.
-- encode([]) returns an empty (0, dim) array instead of raising.
+- encode([]) returns an empty (0, dim) array instead of raising, and
+  encode_as_sequence gives float32 (0, dim) arrays for texts with no tokens.
+- tokenize("one string") returns one list of ids (model2vec expects a list).
 - use_multiprocessing / multiprocessing_threshold are accepted and ignored;
   use num_threads (1 by default, 0 = one per CPU) to pool in C threads.
 
