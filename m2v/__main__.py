@@ -1,7 +1,8 @@
-"""python -m m2v: see m2v/cli.py."""
+"""python -m m2v: the m2v command line (see m2v/cli.py)."""
 
 import sys
 
 from .cli import main
 
-sys.exit(main())
+if __name__ == "__main__":
+    sys.exit(main())
