@@ -66,8 +66,9 @@ public final class StaticModel implements AutoCloseable {
             AtomicIntegerFieldUpdater.newUpdater(StaticModel.class, "state");
     private volatile int state;
 
-    /* The m2v_model pointer; 0 once freed. Only read between acquire() and release(). */
-    private long handle;
+    /* The m2v_model pointer; 0 once freed. Only read between acquire() and release().
+     * Volatile so that a model handed to another thread without synchronisation still works. */
+    private volatile long handle;
     /* Memory a buffer-loaded model reads from: kept reachable until the model is freed. */
     private ByteBuffer keepAlive;
     private final int dim;
