@@ -588,7 +588,9 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 
 
 def _warning(message: Any, category: Any, filename: str, lineno: int, file: Any = None, line: Any = None) -> None:
-    print(f"m2v: warning: {message}", file=sys.stderr)
+    text = str(message)
+    text = text[len("m2v: "):] if text.startswith("m2v: ") else text
+    print(f"m2v: warning: {text}", file=sys.stderr)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
