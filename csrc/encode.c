@@ -132,7 +132,11 @@ static int resolve(const m2v_model *m, const m2v_encode_options *in,
 
 static size_t max_tokens_of(const settings *s)
 {
-    return s->max_length == M2V_NONE ? SIZE_MAX : (size_t)s->max_length;
+    if (s->max_length == M2V_NONE) return SIZE_MAX;
+#if SIZE_MAX < UINT64_MAX
+    if ((uint64_t)s->max_length > SIZE_MAX) return SIZE_MAX;
+#endif
+    return (size_t)s->max_length;
 }
 
 static int text_arg(const char *text, size_t *len, m2v_error *err)

@@ -47,6 +47,7 @@ static inline float h2f(uint16_t h)
 
 float m2v_f16_to_f32(uint16_t h) { return h2f(h); }
 
+
 float m2v_bf16_to_f32(uint16_t h)
 {
     uint32_t bits = (uint32_t)h << 16;
@@ -55,7 +56,44 @@ float m2v_bf16_to_f32(uint16_t h)
     return f;
 }
 
-float m2v_round_f16(double x)
+/* float32 -> nearest float16 bits, ties to even: numpy's
+** npy_floatbits_to_halfbits. */
+static inline uint16_t f32_to_f16_bits(uint32_t f)
+{
+    uint32_t f_exp = f & 0x7f800000u, f_sig;
+    uint16_t h_sgn = (uint16_t)((f & 0x80000000u) >> 16), h_exp, h_sig;
+    if (f_exp >= 0x47800000u) { /* overflow to Inf, or Inf/NaN */
+        if (f_exp == 0x7f800000u) {
+            f_sig = f & 0x007fffffu;
+            if (f_sig) {
+                uint16_t ret = (uint16_t)(0x7c00u + (f_sig >> 13));
+                if (ret == 0x7c00u) ret++; /* keep NaN a NaN */
+                return (uint16_t)(h_sgn + ret);
+            }
+        }
+        return (uint16_t)(h_sgn + 0x7c00u);
+    }
+    if (f_exp <= 0x38000000u) { /* subnormal half or zero */
+        if (f_exp < 0x33000000u) return h_sgn;
+        f_exp >>= 23;
+        f_sig = 0x00800000u + (f & 0x007fffffu);
+        f_sig >>= (113 - f_exp);
+        /* round half to even; the shift may have dropped low bits */
+        if ((f_sig & 0x00003fffu) != 0x00001000u || (f & 0x000007ffu)) f_sig += 0x00001000u;
+        h_sig = (uint16_t)(f_sig >> 13);
+        return (uint16_t)(h_sgn + h_sig);
+    }
+    h_exp = (uint16_t)((f_exp - 0x38000000u) >> 13);
+    f_sig = f & 0x007fffffu;
+    if ((f_sig & 0x00003fffu) != 0x00001000u) f_sig += 0x00001000u;
+    h_sig = (uint16_t)(f_sig >> 13);
+    /* a carry out of the significand bumps the exponent, up to Inf */
+    return (uint16_t)(h_sgn + h_exp + h_sig);
+}
+
+/* Any double -> nearest float16 value (slow; for values that are not
+** float32). */
+static float round_f16_slow(double x)
 {
     if (isnan(x)) return (float)x;
     double ax = fabs(x), r;
@@ -70,6 +108,20 @@ float m2v_round_f16(double x)
         r = rint(ax / q) * q; /* ties to even, like numpy's casts */
     }
     return (float)(x < 0 ? -r : r);
+}
+
+static inline float round_f16f(float f)
+{
+    uint32_t bits;
+    memcpy(&bits, &f, 4);
+    return h2f(f32_to_f16_bits(bits));
+}
+
+float m2v_round_f16(double x)
+{
+    float f = (float)x;
+    if ((double)f != x) return round_f16_slow(x); /* numpy casts doubles directly */
+    return round_f16f(f);
 }
 
 static inline float ld_f32(const unsigned char *p)
@@ -118,6 +170,69 @@ static inline double ld_real(const unsigned char *p, int dt)
     }
 }
 
+/* acc[0..dim) += row of float16. The widening is exact, so hardware
+** conversion gives the same sums as h2f; adds stay one per element in
+** row order. */
+static inline void add_f16_row(float *acc, const unsigned char *row, size_t dim)
+{
+    for (size_t j = 0; j < dim; j++) acc[j] += h2f(ld_u16(row + 2 * j));
+}
+
+#if defined(__GNUC__) && defined(__x86_64__)
+#include <cpuid.h>
+#include <immintrin.h>
+#define M2V_HAVE_F16C_PATH 1
+
+/* CPUID leaf 1: ECX bit 27 OSXSAVE, 28 AVX, 29 F16C; and the OS must save
+** the YMM registers (XCR0 bits 1 and 2). */
+static bool cpu_has_f16c(void)
+{
+    unsigned a, b, c, d, lo, hi;
+    if (!__get_cpuid(1, &a, &b, &c, &d)) return false;
+    if ((c & (7u << 27)) != (7u << 27)) return false;
+    __asm__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    (void)hi;
+    return (lo & 6u) == 6u;
+}
+
+__attribute__((target("avx,f16c"))) static void add_f16_row_f16c(float *acc,
+                                                                 const unsigned char *row,
+                                                                 size_t dim)
+{
+    size_t j = 0;
+    for (; j + 8 <= dim; j += 8) {
+        __m128i h = _mm_loadu_si128((const __m128i *)(const void *)(row + 2 * j));
+        __m256 a = _mm256_loadu_ps(acc + j);
+        _mm256_storeu_ps(acc + j, _mm256_add_ps(a, _mm256_cvtph_ps(h)));
+    }
+    for (; j < dim; j++) acc[j] += h2f(ld_u16(row + 2 * j));
+}
+/* x[0..n) = nearest float16 values (ties to even), in hardware: the
+** conversion is correctly rounded, as numpy's. */
+__attribute__((target("avx,f16c"))) static void round_f16_f16c(float *x, size_t n)
+{
+    size_t j = 0;
+    for (; j + 8 <= n; j += 8) {
+        __m128i h = _mm256_cvtps_ph(_mm256_loadu_ps(x + j), _MM_FROUND_TO_NEAREST_INT);
+        _mm256_storeu_ps(x + j, _mm256_cvtph_ps(h));
+    }
+    for (; j < n; j++) x[j] = round_f16f(x[j]);
+}
+#endif
+
+static void round_f16_all(const m2v_pool *p, float *x, size_t n)
+{
+#ifdef M2V_HAVE_F16C_PATH
+    if (p->f16_simd) {
+        round_f16_f16c(x, n);
+        return;
+    }
+#else
+    (void)p;
+#endif
+    for (size_t j = 0; j < n; j++) x[j] = round_f16f(x[j]);
+}
+
 /* ---- set-up ------------------------------------------------------------ */
 
 /* numpy's result dtype of (emb dtype) * (weights dtype); bfloat16 counts as
@@ -136,6 +251,11 @@ void m2v_pool_init(m2v_pool *p)
     p->row_bytes = p->dim * m2v_dtype_size(p->edt);
     if (p->weights) p->prod = promote(p->edt, p->wdt);
     else p->prod = p->edt == M2V_DTYPE_BF16 ? M2V_DTYPE_F32 : p->edt;
+#ifdef M2V_HAVE_F16C_PATH
+    p->f16_simd = cpu_has_f16c();
+#else
+    p->f16_simd = false;
+#endif
     if (p->edt == M2V_DTYPE_F16) p->outdt = M2V_DTYPE_F16;
     else if (p->edt == M2V_DTYPE_F64) p->outdt = M2V_DTYPE_F64;
     else p->outdt = M2V_DTYPE_F32; /* f32, bf16, and int8 (np.zeros f32) */
@@ -216,8 +336,11 @@ static size_t sum_plain(const m2v_pool *p, const int32_t *ids, size_t n,
             if (ids[i] == skip) continue;
             const unsigned char *row = row_of(p, ids[i]);
             if (i + 1 < n) prefetch_row(p, ids[i + 1]);
-            for (size_t j = 0; j < dim; j++)
-                acc[j] += h2f(ld_u16(row + 2 * j));
+#ifdef M2V_HAVE_F16C_PATH
+            if (p->f16_simd) add_f16_row_f16c(acc, row, dim);
+            else
+#endif
+                add_f16_row(acc, row, dim);
             used++;
         }
         break;
@@ -307,19 +430,13 @@ static size_t sum_weighted(const m2v_pool *p, const int32_t *ids, size_t n,
                     acc[j] += v;
                 }
             }
-        } else { /* float16 product (exact in double, then rounded) */
+        } else { /* float16 product: exact in float, then rounded */
             float *acc = accv;
             for (size_t j = 0; j < dim; j++)
-                acc[j] += m2v_round_f16(ld_real(row + esz * j, p->edt) * w);
+                acc[j] += round_f16f((float)(ld_real(row + esz * j, p->edt) * w));
         }
     }
     return used;
-}
-
-static inline float to_out(const m2v_pool *p, double m)
-{
-    if (p->outdt == M2V_DTYPE_F16) return m2v_round_f16(m);
-    return (float)m;
 }
 
 void m2v_pool_mean(const m2v_pool *p, const int32_t *ids, size_t n,
@@ -334,25 +451,28 @@ void m2v_pool_mean(const m2v_pool *p, const int32_t *ids, size_t n,
         return;
     }
     const double c = (double)used;
-    int acc_kind = p->prod; /* F16/F32: float sums; F64: double; I8: int */
-    for (size_t j = 0; j < dim; j++) {
-        double m;
-        if (acc_kind == M2V_DTYPE_F64) {
-            m = ((double *)scratch)[j] / c;
-        } else if (acc_kind == M2V_DTYPE_I8) {
-            m = (double)((int64_t *)scratch)[j] / c;
-        } else {
-            float mf = (float)((double)((float *)scratch)[j] / c);
-            /* np.mean of a float16 array returns float16 */
-            m = acc_kind == M2V_DTYPE_F16 ? m2v_round_f16(mf) : mf;
-        }
-        out[j] = to_out(p, m);
+    const int acc_kind = p->prod; /* F16/F32: float sums; F64: double; I8: int */
+    const bool out16 = p->outdt == M2V_DTYPE_F16;
+    if (acc_kind == M2V_DTYPE_F64) {
+        const double *acc = scratch;
+        for (size_t j = 0; j < dim; j++)
+            out[j] = out16 ? m2v_round_f16(acc[j] / c) : (float)(acc[j] / c);
+    } else if (acc_kind == M2V_DTYPE_I8) { /* output dtype is float32 */
+        const int64_t *acc = scratch;
+        for (size_t j = 0; j < dim; j++) out[j] = (float)((double)acc[j] / c);
+    } else {
+        const float *acc = scratch;
+        for (size_t j = 0; j < dim; j++) out[j] = (float)((double)acc[j] / c);
+        /* np.mean of a float16 array returns float16; a float16 output
+        ** array rounds what is stored in it */
+        if (acc_kind == M2V_DTYPE_F16 || out16) round_f16_all(p, out, dim);
     }
     if (!normalize) return;
     float *sq = (float *)((double *)scratch + dim);
     for (size_t j = 0; j < dim; j++) sq[j] = out[j] * out[j];
     float norm = sqrtf(pairwise_sum(sq, dim)) + 1e-32f;
-    for (size_t j = 0; j < dim; j++) out[j] = to_out(p, out[j] / norm);
+    for (size_t j = 0; j < dim; j++) out[j] = out[j] / norm;
+    if (out16) round_f16_all(p, out, dim); /* (out32 / norm).astype(float16) */
 }
 
 void m2v_pool_rows(const m2v_pool *p, const int32_t *ids, size_t n, float *out)
@@ -371,7 +491,7 @@ void m2v_pool_rows(const m2v_pool *p, const int32_t *ids, size_t n, float *out)
             double e = ld_real(row + esz * j, p->edt);
             if (p->prod == M2V_DTYPE_F64) out[j] = (float)(e * w);
             else if (p->prod == M2V_DTYPE_F32) out[j] = (float)e * (float)w;
-            else out[j] = m2v_round_f16(e * w);
+            else out[j] = round_f16f((float)(e * w));
         }
     }
 }

@@ -19,6 +19,7 @@ command -v cmake >/dev/null || need+=(cmake)
 command -v cc >/dev/null || need+=(gcc)
 command -v make >/dev/null || need+=(make)
 command -v valgrind >/dev/null || need+=(valgrind)
+command -v pkg-config >/dev/null || need+=(pkg-config)
 if ((${#need[@]})); then
     echo "== installing: ${need[*]}"
     SUDO=""
@@ -40,6 +41,22 @@ build() { # dir, extra cmake args...
 echo "== 1/4 Release build + ctest"
 build build-c -DCMAKE_BUILD_TYPE=Release
 (cd build-c && ctest --output-on-failure -j "$JOBS")
+
+echo "== install, then build a consumer with find_package(m2v) and pkg-config"
+PREFIX="$ROOT/build-c/install-test"
+rm -rf "$PREFIX" build-c/consumer
+cmake --install build-c --prefix "$PREFIX" >/dev/null
+cmake -S tests/c/install -B build-c/consumer -DCMAKE_PREFIX_PATH="$PREFIX" >/dev/null
+cmake --build build-c/consumer >/dev/null
+MODEL="$ROOT/tests/fixtures/models/f32"
+PC=$(dirname "$(find "$PREFIX" -name m2v.pc)")
+LIBD=$(dirname "$PC")
+LD_LIBRARY_PATH="$LIBD" build-c/consumer/consumer_shared "$MODEL"
+build-c/consumer/consumer_static "$MODEL"
+# shellcheck disable=SC2046
+cc tests/c/install/consumer.c $(PKG_CONFIG_PATH="$PC" pkg-config --cflags --libs m2v) \
+    -o build-c/consumer/consumer_pc
+LD_LIBRARY_PATH="$LIBD" build-c/consumer/consumer_pc "$MODEL"
 
 echo "== 2/4 ASan + UBSan build + ctest"
 build build-c-asan -DCMAKE_BUILD_TYPE=Debug -DM2V_SANITIZE=address,undefined

@@ -256,6 +256,111 @@ static void folder_problems(const char *root)
     CHECK(strstr(err.message, "struct_size") != NULL);
 }
 
+/* Random corruptions of a valid model (fixed seed): every load either
+** succeeds and then encodes, or fails with a file error; never a crash or a
+** read out of bounds (ASan and valgrind run this too). */
+static uint64_t seed = 0x9E3779B97F4A7C15ULL;
+static uint32_t rnd(void)
+{
+    seed ^= seed << 13;
+    seed ^= seed >> 7;
+    seed ^= seed << 17;
+    return (uint32_t)(seed >> 16);
+}
+
+static void mutate(unsigned char *b, size_t len, size_t lo, size_t hi)
+{
+    static const char syntax[] = "{}[]\":,0123456789-e.\\";
+    static const char dtype_chars[] = "FIBU864";
+    int edits = 1 + (int)(rnd() % 4);
+    for (int e = 0; e < edits && hi > lo; e++) {
+        size_t at = lo + rnd() % (hi - lo);
+        switch (rnd() % 4) {
+        case 0: b[at] ^= (unsigned char)(1u << (rnd() % 8)); break;
+        case 1: b[at] = (unsigned char)rnd(); break;
+        case 2: b[at] = (unsigned char)syntax[rnd() % (sizeof syntax - 1)]; break;
+        default: b[at] = (unsigned char)dtype_chars[rnd() % (sizeof dtype_chars - 1)]; break;
+        }
+    }
+    (void)len;
+}
+
+static void mutations(void)
+{
+    const char *hdr =
+        "{\"__metadata__\":{\"k\":\"v\"},"
+        "\"embeddings\":{\"dtype\":\"F16\",\"shape\":[4,2],\"data_offsets\":[0,16]},"
+        "\"mapping\":{\"dtype\":\"I32\",\"shape\":[6],\"data_offsets\":[16,40]},"
+        "\"weights\":{\"dtype\":\"F32\",\"shape\":[6],\"data_offsets\":[40,64]}}";
+    bad_case base = {"base", hdr, 64, NULL, 0, 0, TOK_OK, CFG_OK, 0, "", "", 0};
+    size_t st_len, hl = strlen(hdr);
+    unsigned char *st = st_make(&base, &st_len);
+    /* a valid mapping: entries 0..3 */
+    for (int i = 0; i < 6; i++) {
+        int32_t v = i % 4;
+        memcpy(st + 8 + hl + 16 + 4 * i, &v, 4);
+    }
+    size_t tl = strlen(TOK_OK), cl = strlen(CFG_OK);
+    unsigned char *mst = malloc(st_len), *mtok = malloc(tl), *mcfg = malloc(cl);
+    const char *env = getenv("M2V_TEST_MUTATIONS");
+    int n = env ? atoi(env) : 3000, ok = 0, failed = 0;
+    for (int k = 0; k < n; k++) {
+        memcpy(mst, st, st_len);
+        memcpy(mtok, TOK_OK, tl);
+        memcpy(mcfg, CFG_OK, cl);
+        switch (k % 5) {
+        case 0: case 1: mutate(mst, st_len, 8, 8 + hl); break;      /* header JSON */
+        case 2: mutate(mst, st_len, 0, st_len); break;              /* anywhere */
+        case 3: mutate(mtok, tl, 0, tl); break;                     /* tokenizer.json */
+        default: mutate(mcfg, cl, 0, cl); break;                    /* config.json */
+        }
+        m2v_model_buffers b;
+        memset(&b, 0, sizeof b);
+        b.struct_size = sizeof b;
+        b.safetensors = mst;
+        b.safetensors_size = st_len;
+        b.tokenizer_json = (const char *)mtok;
+        b.tokenizer_json_size = tl;
+        b.config_json = (const char *)mcfg;
+        b.config_json_size = cl;
+        m2v_load_options o;
+        m2v_load_options_init(&o);
+        /* tokenizer.json mutations also go through the native tokenizer */
+        bool native = k % 5 == 3 && (m2v_features() & M2V_FEATURE_NATIVE_TOKENIZER);
+        if (!native) o.flags = M2V_LOAD_NO_TOKENIZER;
+        m2v_model *m = NULL;
+        m2v_error err;
+        int rc = m2v_load_buffers(&b, &o, &m, &err);
+        if (rc == M2V_OK) {
+            ok++;
+            if (native) {
+                const char *texts[2] = {"a b c abcd ##d [UNK] x", "\xc3\xa9\xe4\xbd\xa0 d"};
+                float *o2 = malloc(2 * m2v_dim(m) * sizeof *o2);
+                CHECK_RC(m2v_encode(m, texts, NULL, 2, NULL, o2, 2 * m2v_dim(m), &err), M2V_OK, &err);
+                free(o2);
+            }
+            size_t v = m2v_vocab_size(m), dim = m2v_dim(m);
+            int32_t ids[8];
+            for (int i = 0; i < 8; i++) ids[i] = (int32_t)(rnd() % v);
+            size_t offs[2] = {0, 8};
+            float *out = malloc(dim * sizeof *out);
+            CHECK_RC(m2v_encode_ids(m, ids, offs, 1, NULL, out, dim, &err), M2V_OK, &err);
+            free(out);
+            m2v_free(m);
+        } else {
+            failed++;
+            CHECK_MSG(rc == M2V_FORMAT || rc == M2V_UNSUPPORTED || rc == M2V_LIMIT,
+                      "mutation %d: rc %d: %s", k, rc, err.message);
+            CHECK(m == NULL && err.code == rc && err.message[0] != '\0');
+        }
+    }
+    printf("test_bad_models: %d mutated models: %d loaded, %d rejected\n", n, ok, failed);
+    free(st);
+    free(mst);
+    free(mtok);
+    free(mcfg);
+}
+
 int main(void)
 {
     char root[] = "/tmp/m2v_bad_XXXXXX";
@@ -264,6 +369,7 @@ int main(void)
     CHECK(n >= 30);
     for (size_t k = 0; k < n; k++) run_case(&cases[k], root, (int)k);
     folder_problems(root);
+    mutations();
     rmdir(root);
     printf("test_bad_models: %zu malformed models\n", n);
     return t_done("test_bad_models");

@@ -36,6 +36,38 @@ static void conversions(void)
     CHECK(m2v_round_f16(ldexp(1.5, -25)) == (float)ldexp(1, -24));
     CHECK(m2v_round_f16(-ldexp(3, -25)) == (float)-ldexp(1, -23));      /* tie -> even */
     CHECK(isnan(m2v_round_f16(NAN)));
+    /* the float32 fast path of m2v_round_f16 against a float64 reference:
+    ** every midpoint between neighbouring halves, and random floats */
+    size_t bad_mid = 0, bad_rand = 0;
+    for (uint32_t h = 0; h < 0x7bff; h++) { /* 0x7bff: the next one is Inf */
+        double lo = half_ref((uint16_t)h), hi = half_ref((uint16_t)(h + 1));
+        double mid = (lo + hi) / 2; /* exact in float32 */
+        float want = (h & 1) ? (float)hi : (float)lo; /* ties to even */
+        if (m2v_round_f16((float)mid) != want || m2v_round_f16(-(float)mid) != -want) bad_mid++;
+        if (m2v_round_f16(nextafterf((float)mid, 0.0f)) != (float)lo) bad_mid++;
+        if (m2v_round_f16(nextafterf((float)mid, 1e9f)) != (float)hi) bad_mid++;
+    }
+    for (int k = 0; k < 2000000; k++) {
+        uint32_t bits = (uint32_t)rand() << 16 ^ (uint32_t)rand();
+        float f;
+        memcpy(&f, &bits, 4);
+        if (isnan(f)) continue;
+        double a = fabs((double)f), r;
+        if (a >= 65520.0) r = INFINITY;
+        else if (a < 6.103515625e-05) r = rint(a * 16777216.0) / 16777216.0;
+        else {
+            int e;
+            frexp(a, &e);
+            double q = ldexp(1.0, e - 11);
+            r = rint(a / q) * q;
+        }
+        if (f < 0) r = -r;
+        float got = m2v_round_f16(f);
+        if (got != (float)r || (!signbit(got)) != (!signbit(f))) bad_rand++;
+    }
+    CHECK(bad_mid == 0);
+    CHECK(bad_rand == 0);
+    CHECK(m2v_round_f16(0.1) == (float)half_ref(0x2e66)); /* a double, not a float */
     CHECK(m2v_bf16_to_f32(0x3f80) == 1.0f && m2v_bf16_to_f32(0xc040) == -3.0f);
     CHECK(m2v_bf16_to_f32(0x0001) == (float)ldexp(1, -133));
 }
