@@ -29,6 +29,9 @@ struct m2v_json {
     } u;
 };
 
+_Static_assert(M2V_JSON_MAX_DEPTH == M2V_MAX_JSON_DEPTH,
+               "m2v.h documents the JSON depth limit");
+
 #define CHUNK_NODES 4096
 
 typedef struct chunk {

@@ -15,8 +15,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define TOKENIZER_JSON_LIMIT ((size_t)1 << 30)
-#define CONFIG_JSON_LIMIT ((size_t)16 << 20)
+#define TOKENIZER_JSON_LIMIT M2V_MAX_TOKENIZER_JSON_BYTES
+#define CONFIG_JSON_LIMIT M2V_MAX_CONFIG_JSON_BYTES
 
 /* ---- options ----------------------------------------------------------- */
 
@@ -119,9 +119,13 @@ static int pick_tensors(m2v_model *m, const source *s, m2v_error *err)
     if (e->shape[1] == 0)
         return m2v_fail(err, M2V_FORMAT, "%s: tensor '%s' has 0 columns", what,
                         e->name);
-    if (e->shape[0] > (uint64_t)INT32_MAX || e->shape[1] > ((uint64_t)1 << 24))
-        return m2v_fail(err, M2V_LIMIT, "%s: tensor '%s' shape is too large",
-                        what, e->name);
+    if (e->shape[0] > (uint64_t)M2V_MAX_VOCAB || e->shape[1] > (uint64_t)M2V_MAX_DIM)
+        return m2v_fail(err, M2V_LIMIT,
+                        "%s: tensor '%s' shape [%llu, %llu] is over the limits "
+                        "(%zu rows, %zu columns)", what, e->name,
+                        (unsigned long long)e->shape[0],
+                        (unsigned long long)e->shape[1], (size_t)M2V_MAX_VOCAB,
+                        (size_t)M2V_MAX_DIM);
     view(&m->emb, e);
 
     const m2v_st_tensor *w = m2v_st_find(&m->st, "weights");
@@ -409,6 +413,14 @@ M2V_API int m2v_load_buffers(const m2v_model_buffers *buffers,
         (!b.config_json && b.config_json_size))
         return m2v_fail(err, M2V_MISUSE,
                         "m2v_load_buffers: safetensors and tokenizer_json are required");
+    if (b.tokenizer_json_size > TOKENIZER_JSON_LIMIT)
+        return m2v_fail(err, M2V_LIMIT,
+                        "tokenizer.json (buffer): %zu bytes is over the limit of %zu",
+                        b.tokenizer_json_size, (size_t)TOKENIZER_JSON_LIMIT);
+    if (b.config_json && b.config_json_size > CONFIG_JSON_LIMIT)
+        return m2v_fail(err, M2V_LIMIT,
+                        "config.json (buffer): %zu bytes is over the limit of %zu",
+                        b.config_json_size, (size_t)CONFIG_JSON_LIMIT);
     source s = {b.safetensors, b.safetensors_size, "model.safetensors (buffer)",
                 b.tokenizer_json, b.tokenizer_json_size, "tokenizer.json (buffer)",
                 b.config_json, b.config_json_size, "config.json (buffer)",

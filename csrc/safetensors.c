@@ -262,9 +262,9 @@ int m2v_st_parse(const void *buf, size_t size, const char *what, m2v_st *st,
                         what, size);
     uint64_t hlen = 0;
     for (int i = 7; i >= 0; i--) hlen = (hlen << 8) | p[i];
-    if (hlen > M2V_ST_MAX_HEADER)
+    if (hlen > M2V_MAX_HEADER_BYTES)
         return m2v_fail(err, M2V_FORMAT, "%s: header length %llu is over the limit of %d bytes",
-                        what, (unsigned long long)hlen, M2V_ST_MAX_HEADER);
+                        what, (unsigned long long)hlen, M2V_MAX_HEADER_BYTES);
     if (hlen > size - 8)
         return m2v_fail(err, M2V_FORMAT, "%s: header length %llu is past the end of the file (%zu bytes)",
                         what, (unsigned long long)hlen, size);

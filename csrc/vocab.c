@@ -95,8 +95,10 @@ int m2v_vocab_read(const m2v_json *root, const char *what, m2v_vocab *out,
         return m2v_fail(err, M2V_FORMAT, "%s: \"added_tokens\" is not an array",
                         what);
     size_t total = m2v_json_len(vocab) + m2v_json_len(added);
-    if (total > (size_t)INT32_MAX)
-        return m2v_fail(err, M2V_LIMIT, "%s: vocabulary too large", what);
+    if (total > M2V_MAX_VOCAB)
+        return m2v_fail(err, M2V_LIMIT,
+                        "%s: %zu vocabulary entries are over the limit of %zu",
+                        what, total, (size_t)M2V_MAX_VOCAB);
 
     table t = {NULL, 16};
     while (t.cap < 2 * total + 2) t.cap <<= 1;

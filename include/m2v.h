@@ -137,6 +137,35 @@ typedef struct m2v_error {
 } m2v_error;
 
 /* ===========================================================================
+** Limits
+** ===========================================================================
+** Model files come from outside; these limits keep what a file can make m2v
+** allocate or compute bounded, on 32-bit targets (armeabi-v7a) as on 64-bit
+** ones. A file over a limit is rejected with M2V_LIMIT (M2V_FORMAT for the
+** safetensors header, as the safetensors library does) and a message naming
+** the file and the limit. The values may grow in later versions, never
+** shrink.
+*/
+#define M2V_MAX_HEADER_BYTES 100000000 /* safetensors JSON header */
+#define M2V_MAX_TOKENIZER_JSON_BYTES ((size_t)1 << 30) /* tokenizer.json */
+#define M2V_MAX_CONFIG_JSON_BYTES ((size_t)16 << 20)   /* config.json */
+#define M2V_MAX_JSON_DEPTH 256         /* nesting of any JSON document */
+#define M2V_MAX_VOCAB ((size_t)1 << 24) /* tokens incl. added tokens; also
+                                           rows of the embedding table */
+#define M2V_MAX_DIM ((size_t)1 << 16)   /* columns of the embedding table */
+#define M2V_MAX_THREADS 256             /* num_threads above is clamped */
+/*
+** Texts have no length limit. Every size m2v computes from a text length,
+** a token count, n_texts or dim is checked against overflow of size_t
+** before use (n_texts * dim > SIZE_MAX gives M2V_TOOSMALL); when working
+** memory for a very long text cannot be had, the call fails cleanly
+** (M2V_NOMEM, or M2V_TOKENIZER from the native tokenizer) and the model
+** stays usable. With the default max_length, only the first
+** max_length * median_token_length code points of a text are tokenized, so
+** encoding a text costs O(its length) for the UTF-8 check and little more.
+*/
+
+/* ===========================================================================
 ** Option values shared by several settings
 ** ===========================================================================
 */
