@@ -104,6 +104,12 @@ static void emit_word(const native_tok *tk, scratch *sc, sink *o,
                       const char *w, size_t len)
 {
     if (sc->wids_cap < len + 1) {
+        /* a word of len bytes gives at most len ids; keep cap * 4 (and the
+        ** doubling) inside size_t on 32-bit targets */
+        if (len >= SIZE_MAX / (2 * sizeof *sc->wids)) {
+            o->failed = o->stop = true;
+            return;
+        }
         size_t cap = sc->wids_cap ? sc->wids_cap : 256;
         while (cap < len + 1) cap *= 2;
         int32_t *p = realloc(sc->wids, cap * sizeof *p);
