@@ -158,6 +158,21 @@ check "pkg-config build from the moved prefix" pc_build "$WORK/pc_moved" shared
 check "pkg-config moved binary runs" runs_ok "$WORK/out.pc_moved" "$WORK/pc_moved"
 mv "$MOVED" "$PREFIX"
 
+echo "== multiarch libdir (lib/<triplet>, as Debian installs to /usr)"
+TRIPLET=$(cc -print-multiarch 2>/dev/null || true)
+MULTI="$WORK/multiarch"
+MLIB="lib/${TRIPLET:-multiarch-test}"
+cmake -S . -B "$WORK/lib" -DCMAKE_INSTALL_LIBDIR="$MLIB" -DCMAKE_INSTALL_PREFIX="$MULTI" >>"$WORK/lib.log"
+cmake --install "$WORK/lib" >>"$WORK/lib.log"
+export PKG_CONFIG_PATH="$MULTI/$MLIB/pkgconfig"
+check "m2v.pc in $MLIB/pkgconfig finds the installed header" \
+    test "$(pkg-config --variable=includedir m2v)/m2v.h" -ef "$MULTI/include/m2v.h"
+check "m2v.pc in $MLIB/pkgconfig finds the installed library" \
+    test "$(pkg-config --variable=libdir m2v)/libm2v.a" -ef "$MULTI/$MLIB/libm2v.a"
+if [ -n "$TRIPLET" ]; then  # find_package searches lib/<triplet> only for the compiler's own triplet
+    check "find_package works with $MLIB" consumer_cmake "$MULTI" "$WORK/consumer-multiarch"
+fi
+
 echo "== versions"
 check "CMake package version = $VERSION" \
     grep -q "set(PACKAGE_VERSION \"$VERSION\")" "$LIBDIR/cmake/m2v/m2vConfigVersion.cmake"
