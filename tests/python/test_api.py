@@ -19,6 +19,10 @@ from m2v._m2v import ffi, lib
 import modelgen
 
 DIM = 6
+# `python -m m2v` runs from the folder holding the m2v this process imported
+# (site-packages when installed), not from the repository root, whose m2v/
+# has no compiled extension in a fresh clone.
+PKG_PARENT = str(Path(m2v.__file__).resolve().parents[1])
 
 
 @pytest.fixture()
@@ -207,19 +211,19 @@ def test_features_and_version() -> None:
 def test_cli_encode(folder: Path) -> None:
     cmd = [sys.executable, "-m", "m2v", "encode", "--model", str(folder), "--tokenizer", "hf",
            "hello world", "the model"]
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.splitlines()
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True, cwd=PKG_PARENT).stdout.splitlines()
     model = m2v.StaticModel.from_pretrained(folder, tokenizer="hf")
     expected = model.encode(["hello world", "the model"])
     assert len(out) == 2
     np.testing.assert_allclose(np.array([[float(x) for x in line.split()] for line in out]), expected, atol=1e-6)
     js = subprocess.run(cmd[:-2] + ["--json", "--no-normalize", "--max-length", "none", "-"], input="hello\n",
-                        capture_output=True, text=True, check=True).stdout
+                        capture_output=True, text=True, check=True, cwd=PKG_PARENT).stdout
     np.testing.assert_allclose(json.loads(js), model.encode("hello", normalize=False, max_length=None), atol=1e-6)
 
 
 def test_cli_error_exit_code(tmp_path: Path) -> None:
     r = subprocess.run([sys.executable, "-m", "m2v", "encode", "--model", str(tmp_path / "none"), "x"],
-                       capture_output=True, text=True)
+                       capture_output=True, text=True, cwd=PKG_PARENT)
     assert r.returncode == 1 and r.stderr.startswith("m2v: ")
 
 
