@@ -102,7 +102,7 @@ def _max_length(text: str) -> Optional[int]:
 class _Parser(argparse.ArgumentParser):
     """argparse, with errors as 'm2v <command>: error: ...' plus a pointer to --help."""
 
-    def error(self, message: str) -> Any:  # type: ignore[override]
+    def error(self, message: str) -> Any:
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n(see '{self.prog} --help')\n")
 

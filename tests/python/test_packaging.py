@@ -36,10 +36,14 @@ DEFAULT_MODEL_FILES = ("LICENSE", "PROVENANCE.md", "README.md", "config.json", "
 def header_version() -> tuple[str, tuple[int, int, int], int]:
     text = HEADER.read_text(encoding="utf-8")
     string = re.search(r'^#define\s+M2V_VERSION_STRING\s+"([^"]+)"', text, re.M)
-    parts = tuple(int(re.search(rf"^#define\s+M2V_VERSION_{k}\s+(\d+)", text, re.M).group(1))  # type: ignore[union-attr]
-                  for k in ("MAJOR", "MINOR", "PATCH"))
     assert string is not None
-    major, minor, patch = parts
+
+    def number(name: str) -> int:
+        match = re.search(rf"^#define\s+M2V_VERSION_{name}\s+(\d+)", text, re.M)
+        assert match is not None, name
+        return int(match.group(1))
+
+    major, minor, patch = number("MAJOR"), number("MINOR"), number("PATCH")
     return string.group(1), (major, minor, patch), major * 1000000 + minor * 1000 + patch
 
 
