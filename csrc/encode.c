@@ -80,7 +80,7 @@ static int run_tokenizer(ctx *c, const char *text, size_t len,
             *used = k;
             return M2V_OK;
         }
-        if (n > ((size_t)1 << 40) / sizeof *c->ids)
+        if (n > SIZE_MAX / sizeof *c->ids)
             return m2v_fail(err, M2V_TOKENIZER,
                             "tokenizer reported an absurd id count %zu", n);
         int32_t *g = realloc(c->ids, n * sizeof *g);
