@@ -38,7 +38,9 @@ def small(tmp_path: Path) -> Path:
 
 
 def env_for_child(**extra: str) -> dict[str, str]:
-    """The child imports the same m2v as this process, whatever the cwd."""
+    """The child imports the same m2v as this process. Children also run
+    with cwd=PKG_PARENT: `python -m` puts the cwd first on sys.path, and the
+    repository root's m2v/ has no compiled extension in a fresh clone."""
     env = dict(os.environ)
     env["PYTHONPATH"] = PKG_PARENT + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     env.update(extra)
@@ -48,7 +50,7 @@ def env_for_child(**extra: str) -> dict[str, str]:
 def run(args: Sequence[str], *, input: Optional[bytes] = None, cwd: Optional[Path] = None,
         **env: str) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run([sys.executable, "-m", "m2v", *args], input=input if input is not None else b"",
-                          capture_output=True, cwd=cwd, env=env_for_child(**env), timeout=300)
+                          capture_output=True, cwd=cwd or PKG_PARENT, env=env_for_child(**env), timeout=300)
 
 
 def call(args: Sequence[str], capsys: pytest.CaptureFixture[str], stdin: Optional[str] = None,
@@ -218,7 +220,8 @@ def run_with_tty_stderr(args: Sequence[str]) -> tuple[int, bytes, str]:
     master, slave = pty.openpty()
     try:
         p = subprocess.Popen([sys.executable, "-m", "m2v", *args], stdin=subprocess.DEVNULL,
-                             stdout=subprocess.PIPE, stderr=slave, env=env_for_child())
+                             stdout=subprocess.PIPE, stderr=slave, env=env_for_child(),
+                             cwd=PKG_PARENT)
         os.close(slave)
         out = p.stdout.read() if p.stdout else b""
         chunks = []
@@ -399,10 +402,11 @@ def test_terminal_checks() -> None:
     master, slave = pty.openpty()
     try:
         p = subprocess.run([sys.executable, "-m", "m2v", "encode", "--format", "npy", "x"], stdout=slave,
-                           stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env_for_child(), timeout=300)
+                           stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env_for_child(), timeout=300,
+                           cwd=PKG_PARENT)
         assert p.returncode == 2 and b"refusing to write binary" in p.stderr
         p = subprocess.run([sys.executable, "-m", "m2v", "encode"], stdin=slave, capture_output=True,
-                           env=env_for_child(), timeout=300)
+                           env=env_for_child(), timeout=300, cwd=PKG_PARENT)
         assert p.returncode == 2 and b"no texts" in p.stderr
     finally:
         os.close(slave)
@@ -413,7 +417,7 @@ def test_broken_pipe_is_quiet(tmp_path: Path) -> None:
     src = tmp_path / "many.txt"
     src.write_text("\n".join(f"text number {i}" for i in range(20000)) + "\n")
     p = subprocess.Popen([sys.executable, "-m", "m2v", "encode", "--input", str(src)], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, env=env_for_child())
+                         stderr=subprocess.PIPE, env=env_for_child(), cwd=PKG_PARENT)
     assert p.stdout is not None and p.stderr is not None
     first = p.stdout.readline()
     p.stdout.close()
@@ -434,6 +438,7 @@ def test_console_script(model: Any) -> None:
     if not script.exists():
         pytest.skip(f"SKIPPED: no console script at {script} (m2v is not pip-installed in this environment; "
                     "scripts/test-python.sh installs it, and test_packaging.py runs the one from the wheel)")
-    p = subprocess.run([str(script), "encode", "hello there"], capture_output=True, env=env_for_child(), timeout=300)
+    p = subprocess.run([str(script), "encode", "hello there"], capture_output=True, env=env_for_child(), timeout=300,
+                       cwd=PKG_PARENT)
     assert p.returncode == 0, p.stderr
     np.testing.assert_array_equal(parse_tsv(p.stdout.decode()), model.encode(["hello there"]))
