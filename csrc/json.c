@@ -263,10 +263,32 @@ static int parse_number(parser *ps, m2v_json *v)
         neg = false; /* sign already in d */
     }
     if (neg) d = -d;
-    if (!v->is_int && isfinite(d) && d == floor(d) && d >= -9223372036854775808.0 &&
-        d < 9223372036854775808.0) {
-        v->is_int = true;
-        v->u.num.i = (int64_t)d;
+    /* With a fraction or exponent, the number is an exact integer only if
+    ** its decimal value is (1.0, 1e3, 2.50e1), not when the double it
+    ** rounds to happens to be integral (0.99999999999999999999, 1e-400,
+    ** -9223372036854775808.5). */
+    if (!v->is_int && (frac || expo) && mant_exact) {
+        uint64_t m = mant;
+        long e = e10;
+        bool ok = true;
+        if (m != 0) {
+            while (ok && e < 0) {
+                if (m % 10) ok = false;
+                else m /= 10, e++;
+            }
+            while (ok && e > 0) {
+                if (m > UINT64_MAX / 10) ok = false;
+                else m *= 10, e--;
+            }
+        }
+        bool negative = *start == '-'; /* neg is cleared on strtod's path */
+        if (ok && !negative && m <= (uint64_t)INT64_MAX) {
+            v->is_int = true;
+            v->u.num.i = (int64_t)m;
+        } else if (ok && negative && m <= (uint64_t)INT64_MAX + 1) {
+            v->is_int = true;
+            v->u.num.i = m == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)m;
+        }
     }
     v->u.num.d = d;
     return M2V_OK;
@@ -429,13 +451,16 @@ bool m2v_json_is(const m2v_json *v, m2v_json_type t)
     return v && v->type == t;
 }
 
+/* The last member with the key, as Python's json (model2vec reads
+** config.json with it) and serde_json maps keep the last duplicate. */
 const m2v_json *m2v_json_get(const m2v_json *obj, const char *key)
 {
     if (!obj || obj->type != M2V_JSON_OBJECT || !key) return NULL;
     size_t n = strlen(key);
+    const m2v_json *found = NULL;
     for (const m2v_json *c = obj->u.kids.first; c; c = c->next)
-        if (c->key_len == n && memcmp(c->key, key, n) == 0) return c;
-    return NULL;
+        if (c->key_len == n && memcmp(c->key, key, n) == 0) found = c;
+    return found;
 }
 
 size_t m2v_json_len(const m2v_json *v)

@@ -86,7 +86,8 @@ const m2v_json *m2v_json_root(const m2v_json_doc *doc);
 /* All accessors accept NULL and then return NULL / 0 / false. */
 m2v_json_type m2v_json_type_of(const m2v_json *v);
 bool m2v_json_is(const m2v_json *v, m2v_json_type t);
-/* Member of an object by key (first match), or NULL. */
+/* Member of an object by key (the last one if the key repeats, as Python's
+** json and serde_json maps), or NULL. */
 const m2v_json *m2v_json_get(const m2v_json *obj, const char *key);
 /* Number of elements of an array or members of an object. */
 size_t m2v_json_len(const m2v_json *v);

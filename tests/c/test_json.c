@@ -27,7 +27,10 @@ static void values(void)
     const m2v_json *r = m2v_json_root(d);
     CHECK(m2v_json_type_of(r) == M2V_JSON_OBJECT);
     CHECK(m2v_json_len(r) == 4);
-    const m2v_json *a = m2v_json_get(r, "a"); /* first match */
+    int64_t last;
+    /* a repeated key gives its last value, as Python's json */
+    CHECK(m2v_json_int(m2v_json_get(r, "a"), &last) && last == 7);
+    const m2v_json *a = m2v_json_first(r);
     CHECK(m2v_json_is(a, M2V_JSON_ARRAY) && m2v_json_len(a) == 7);
     const m2v_json *c = m2v_json_first(a);
     int64_t i;

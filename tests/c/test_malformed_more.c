@@ -260,6 +260,31 @@ int main(void)
         free(st);
         free(tok);
     }
+    /* a repeated key counts with its last value, as model2vec's json.load */
+    {
+        size_t st_len;
+        mcase ok = {"dup", OK_ST, T, NULL, NULL, M2V_OK, "", ""};
+        unsigned char *st = st_bytes(&ok, &st_len);
+        char *tok = tok_json(&ok);
+        const char *cfg = "{\"normalize\":false,\"max_length\":3,\"normalize\":true,"
+                          "\"max_length\":null}";
+        m2v_model_buffers b;
+        memset(&b, 0, sizeof b);
+        b.struct_size = sizeof b;
+        b.safetensors = st;
+        b.safetensors_size = st_len;
+        b.tokenizer_json = tok;
+        b.tokenizer_json_size = strlen(tok);
+        b.config_json = cfg;
+        b.config_json_size = strlen(cfg);
+        m2v_model *m = NULL;
+        m2v_error e;
+        CHECK_RC(m2v_load_buffers(&b, NULL, &m, &e), M2V_OK, &e);
+        CHECK(m2v_normalize(m) == 1 && m2v_max_length(m) == M2V_NONE);
+        m2v_free(m);
+        free(st);
+        free(tok);
+    }
     unlink(stp);
     unlink(tkp);
     unlink(cfp);
