@@ -152,9 +152,10 @@ static const mcase cases[] = {
 
 static char *tok_json(const mcase *c)
 {
-    if (c->tok_whole) {
-        char *s = malloc(strlen(c->tok_whole) + 1);
-        strcpy(s, c->tok_whole);
+    if (c->tok_whole) { /* may hold NUL bytes (the UTF-16 case: 6 bytes) */
+        size_t n = strstr(c->name, "UTF-16") ? 6 : strlen(c->tok_whole);
+        char *s = malloc(n + 1);
+        memcpy(s, c->tok_whole, n + 1);
         return s;
     }
     const char *norm = c->norm ? c->norm : NORM, *pre = c->pre ? c->pre : PRE;
