@@ -40,7 +40,9 @@ static int npz_get(const unsigned char *z, size_t len, const char *name, npy *ou
             for (size_t k = 0; k + 4 <= xl;) {
                 unsigned id = x[k] | x[k + 1] << 8, sz = x[k + 2] | x[k + 3] << 8;
                 if (id == 1) {
-                    csize = (size_t)le32(x + k + 12) | (size_t)le32(x + k + 16) << 32;
+                    uint64_t c64 = (uint64_t)le32(x + k + 12) | (uint64_t)le32(x + k + 16) << 32;
+                    if (c64 > SIZE_MAX) return -1; /* cannot be mapped on a 32-bit target */
+                    csize = (size_t)c64;
                     break;
                 }
                 k += 4 + sz;
