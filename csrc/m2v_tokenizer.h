@@ -356,4 +356,11 @@ int m2v_native_tokenizer_set_fused(void *user_data, int on);
 int m2v_native_tokenizer_truncation(const void *user_data,
                                     int64_t *max_length);
 
+/* The normalizer alone on text (UTF-8 into out), and the pre-tokenizer
+** alone on text (word spans into out). Return 0 or -1. */
+int m2v_native_tokenizer_normalize(const void *user_data, const char *text,
+                                   size_t len, m2v_bytevec *out);
+int m2v_native_tokenizer_pretokenize(const void *user_data, const char *text,
+                                     size_t len, m2v_spanvec *out);
+
 #endif /* M2V_TOKENIZER_H */

@@ -325,12 +325,16 @@ static int prepend(const m2v_norm_step *st, const m2v_u32vec *a,
 
 /* Replaces the non-overlapping occurrences of the pattern, scanning left
 ** to right (an escaped literal regex). An empty pattern matches at every
-** position, as the regex "" does. */
+** position, as the regex "" does, except in an empty string. */
 static int replace(const m2v_norm_step *st, const m2v_u32vec *a,
                    m2v_u32vec *b)
 {
     size_t m = st->pattern_len, c = st->str_len;
     size_t k = 0;
+    if (a->n == 0) { /* find_matches of an empty string: no match */
+        b->n = 0;
+        return 0;
+    }
     if (m == 0) {
         if (a->n + 1 > SIZE_MAX / (c + 1) / sizeof(uint32_t) ||
             m2v_u32vec_reserve(b, (a->n + 1) * (c + 1)) != 0)

