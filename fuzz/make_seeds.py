@@ -193,6 +193,42 @@ def main() -> int:
         write("fuzz_encode", bytes([i % 9, (i * 37) & 0x1F]) + t.encode("utf-8"))
     for i, s in enumerate(utf8[3:]):
         write("fuzz_encode", bytes([i % 9, 0]) + b"ok " + s + b" tail")
+    # fuzz_tokenizer: tokenizer.json variants + SEP + a text
+    base = json.loads((FIXTURES / "f32" / "tokenizer.json").read_text())
+    variants = [base]
+    for norm, pre in [
+        ({"type": "Sequence", "normalizers": [{"type": "NFKC"}, {"type": "Lowercase"},
+          {"type": "Replace", "pattern": {"String": "  "}, "content": " "},
+          {"type": "Strip", "strip_left": True, "strip_right": True}]}, {"type": "Whitespace"}),
+        ({"type": "Sequence", "normalizers": [{"type": "NFD"}, {"type": "StripAccents"},
+          {"type": "Prepend", "prepend": "\u2581"}]},
+         {"type": "Sequence", "pretokenizers": [{"type": "WhitespaceSplit"},
+                                                {"type": "Punctuation", "behavior": "Isolated"}]}),
+        ({"type": "NFC"}, {"type": "Punctuation", "behavior": "MergedWithNext"}),
+        (None, None),
+    ]:
+        v = json.loads(json.dumps(base))
+        v["normalizer"], v["pre_tokenizer"] = norm, pre
+        variants.append(v)
+    v = json.loads(json.dumps(base))
+    for a in v["added_tokens"]:
+        a.update(single_word=a["id"] % 2 == 0, lstrip=True, rstrip=a["id"] > 2, normalized=a["id"] > 1)
+    v["model"]["max_input_chars_per_word"] = 5
+    variants.append(v)
+    v = mini_tokenizer(41)
+    variants.append(v)
+    for f in sorted(SHARED.glob("models/**/tokenizer.json"))[:2]:
+        t = json.loads(f.read_text())
+        if isinstance(t["model"]["vocab"], dict):
+            keep = sorted(t["model"]["vocab"].items(), key=lambda kv: kv[1])[:300]
+            t["model"]["vocab"] = dict(keep)
+            t["added_tokens"] = [a for a in t.get("added_tokens") or [] if a["id"] < 300]
+            variants.append(t)
+    tok_texts = ["Hello, World! [MASK] unbelievable [CLS]x", "caf\u00e9 \u4f60\u597d \U0001F600 e\u0301",
+                 "  lots   of   space  ", "##d ##a [UNK] [PAD][SEP]"]
+    for i, v in enumerate(variants):
+        write("fuzz_tokenizer", dumps(v) + SEP + tok_texts[i % len(tok_texts)].encode())
+
     n = sum(1 for _ in SEEDS.rglob("*") if _.is_file())
     size = sum(p.stat().st_size for p in SEEDS.rglob("*") if p.is_file())
     print(f"wrote {n} seeds, {size} bytes, into {SEEDS.relative_to(ROOT)}")

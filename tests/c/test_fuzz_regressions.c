@@ -4,7 +4,7 @@
 ** (fuzz/regressions/<target>/) through the same target code, in the normal
 ** ctest builds (Release, ASan + UBSan, valgrind). A fixed bug stays fixed.
 **
-** The five targets are compiled into this one program with their libFuzzer
+** The six targets are compiled into this one program with their libFuzzer
 ** entry points renamed. Usage: test_fuzz_regressions [FILE...] replays the
 ** given files through every target (to triage a new crash).
 */
@@ -25,6 +25,9 @@
 #define FUZZ_ENTRY fuzz_encode_one
 #include "../../fuzz/fuzz_encode.c"
 #undef FUZZ_ENTRY
+#define FUZZ_ENTRY fuzz_tokenizer_one
+#include "../../fuzz/fuzz_tokenizer.c"
+#undef FUZZ_ENTRY
 
 #include <dirent.h>
 
@@ -36,7 +39,7 @@ static const struct {
 } targets[] = {
     {"fuzz_json", fuzz_json_one},     {"fuzz_safetensors", fuzz_safetensors_one},
     {"fuzz_utf8", fuzz_utf8_one},     {"fuzz_load", fuzz_load_one},
-    {"fuzz_encode", fuzz_encode_one},
+    {"fuzz_encode", fuzz_encode_one}, {"fuzz_tokenizer", fuzz_tokenizer_one},
 };
 #define NTARGETS (sizeof targets / sizeof targets[0])
 
