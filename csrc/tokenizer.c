@@ -407,12 +407,19 @@ int m2v_native_tokenizer_new(const m2v_json *root, m2v_tokenizer *out,
     const m2v_json *mtype = m2v_json_get(model, "type");
     size_t tlen = 0;
     const char *tname = m2v_json_str(mtype, &tlen);
-    /* tokenizers accepts a WordPiece model without "type" only through its
-    ** untagged fallback; require it. */
-    if (!tname)
-        return m2v_fail(err, M2V_FORMAT,
-                        "tokenizer.json: model has no \"type\"");
-    if (!m2v_json_str_eq(mtype, "WordPiece"))
+    if (!tname) {
+        /* Files older than the "type" field: tokenizers tries BPE, then
+        ** WordPiece (its four fields), then WordLevel and Unigram. */
+        if (m2v_json_get(model, "merges"))
+            return m2v_fail(err, M2V_UNSUPPORTED,
+                            "tokenizer.json: model 'BPE' is not supported "
+                            "(the native tokenizer runs WordPiece)");
+        if (!m2v_json_get(model, "continuing_subword_prefix") ||
+            !m2v_json_get(model, "max_input_chars_per_word"))
+            return m2v_fail(err, M2V_UNSUPPORTED,
+                            "tokenizer.json: model without \"type\" is not "
+                            "a WordPiece model; not supported");
+    } else if (!m2v_json_str_eq(mtype, "WordPiece"))
         return m2v_fail(err, M2V_UNSUPPORTED,
                         "tokenizer.json: model '%.*s' is not supported (the "
                         "native tokenizer runs WordPiece)",

@@ -107,7 +107,9 @@ int m2v_wordpiece_new(const m2v_json *model, m2v_wordpiece **out,
     wp->prefix_node = m2v_datrie_walk(&wp->trie, 0, prefix, prefix_len);
     int64_t u = m2v_wordpiece_lookup(wp, unk, unk_len);
     wp->unk_id = (int32_t)u;
-    wp->max_chars = (size_t)max_chars;
+    wp->max_chars = (uint64_t)max_chars > (uint64_t)SIZE_MAX
+                        ? SIZE_MAX
+                        : (size_t)max_chars; /* 32-bit targets */
     *vocab_count = distinct;
 done:
     free(keys);
