@@ -98,7 +98,9 @@ static const mcase cases[] = {
     /* ---- tokenizer.json: top level and vocabulary ---- */
     {"tokenizer: version 2.0", OK_ST, NULL, NULL, NULL, NULL, ",\"version\":\"2.0\"", NULL, NULL, NULL, M2V_UNSUPPORTED, "version is not \"1.0\"", "tokenizer.json"},
     {"tokenizer: model BPE", OK_ST, NULL, NULL, NULL, "{\"type\":\"BPE\",\"unk_token\":\"[UNK]\",\"vocab\":" VOCAB ",\"merges\":[]}", NULL, NULL, NULL, NULL, M2V_UNSUPPORTED, "model 'BPE' is not supported", "tokenizer.json"},
-    {"tokenizer: model without type", OK_ST, NULL, NULL, NULL, "{\"unk_token\":\"[UNK]\",\"continuing_subword_prefix\":\"##\",\"max_input_chars_per_word\":100,\"vocab\":" VOCAB "}", NULL, NULL, NULL, NULL, M2V_FORMAT, "model has no \"type\"", "tokenizer.json"},
+    /* tokenizers' legacy fallback reads a model without "type" as WordPiece */
+    {"tokenizer: model without type is WordPiece (ok)", OK_ST, NULL, NULL, NULL, "{\"unk_token\":\"[UNK]\",\"continuing_subword_prefix\":\"##\",\"max_input_chars_per_word\":100,\"vocab\":" VOCAB "}", NULL, NULL, NULL, NULL, M2V_OK, "", ""},
+    {"tokenizer: model without type nor WordPiece fields", OK_ST, NULL, NULL, NULL, "{\"vocab\":" VOCAB "}", NULL, NULL, NULL, NULL, M2V_UNSUPPORTED, "model without \"type\" is not a WordPiece model", "tokenizer.json"},
     {"tokenizer: model is an array", OK_ST, NULL, NULL, NULL, "[]", NULL, NULL, NULL, NULL, M2V_FORMAT, "missing \"model\" object", "tokenizer.json"},
     {"tokenizer: vocab is a string", OK_ST, NULL, NULL, NULL, "{\"type\":\"WordPiece\",\"vocab\":\"a\"}", NULL, NULL, NULL, NULL, M2V_FORMAT, "\"model.vocab\" is missing or not an object/array", "tokenizer.json"},
     {"tokenizer: vocab id 2^31", OK_ST, NULL, NULL, NULL, "{\"type\":\"WordPiece\",\"vocab\":{\"[PAD]\":0,\"[UNK]\":1,\"a\":2147483648}}", NULL, NULL, NULL, NULL, M2V_FORMAT, "is not an id in [0, 2^31)", "tokenizer.json"},
