@@ -320,7 +320,7 @@ PRE_TOKENIZERS: dict[str, dict[str, Any]] = {
 
 # Position-dependent normalizers (and the uncased BERT one) also see every
 # scalar value as a text of its own; in context covers the rest.
-ALONE_NORMALIZERS = {"bert-uncased", "strip-prepend-replace", "replace-empty", "strip-left"}
+ALONE_NORMALIZERS = {"bert-uncased", "strip-prepend-replace", "strip-left"}
 
 
 @pytest.mark.parametrize("name", list(NORMALIZERS))
