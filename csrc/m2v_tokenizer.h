@@ -283,6 +283,10 @@ void m2v_wordpiece_free(m2v_wordpiece *wp);
 int64_t m2v_wordpiece_lookup(const m2v_wordpiece *wp, const char *s,
                              size_t len);
 
+/* on = 0: plain greedy search instead of LinMaxMatch (tests compare the
+** two). Not thread-safe: call before tokenizing. */
+void m2v_wordpiece_set_linear(m2v_wordpiece *wp, int on);
+
 /* Tokenizes one word (valid UTF-8, non-empty). Writes its ids to ids (which
 ** must hold at least len + 1 entries) and returns their count; returns
 ** (size_t)-1 if the word needs the unknown token and the vocabulary has
@@ -351,6 +355,9 @@ bool m2v_added_next(const m2v_added_matcher *mt, const char *s, size_t len,
 ** if it applies. Returns 0, or -1 if asked for a fast path that does not
 ** apply. Not thread-safe: call before tokenizing. */
 int m2v_native_tokenizer_set_fused(void *user_data, int on);
+
+/* on = 0: WordPiece by the plain greedy search instead of LinMaxMatch. */
+void m2v_native_tokenizer_set_linear(void *user_data, int on);
 
 /* 1 and *max_length if tokenizer.json has a "truncation" block, else 0. */
 int m2v_native_tokenizer_truncation(const void *user_data,

@@ -471,6 +471,12 @@ int m2v_native_tokenizer_set_fused(void *user_data, int on)
     return setup_fused(tk) == 0 && tk->fused ? 0 : -1;
 }
 
+void m2v_native_tokenizer_set_linear(void *user_data, int on)
+{
+    native_tok *tk = user_data;
+    m2v_wordpiece_set_linear(tk->wp, on);
+}
+
 int m2v_native_tokenizer_truncation(const void *user_data,
                                     int64_t *max_length)
 {

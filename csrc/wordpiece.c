@@ -7,33 +7,194 @@
 ** first looked up with continuing_subword_prefix in front; if some position
 ** has no match the whole word is the unknown token.
 **
-** The vocabulary is a double-array trie. The longest match from a position
-** is one walk down the trie (continuation pieces start from the node of the
-** prefix), one array access per byte: a vocabulary entry is valid UTF-8, so
-** every byte-level match ends on a char boundary, as the char-by-char
-** search of the Rust code requires. A word of n bytes costs at most
-** n x (longest entry in bytes) steps, against the Rust code's quadratic
-** number of hash lookups; for the usual vocabularies a walk stops after a
-** few bytes past the match, so this is close to linear. (The failure links
-** of LinMaxMatch, Song et al. 2021, would remove the factor; not done.)
+** The vocabulary is a double-array trie (one array access per byte; a
+** vocabulary entry is valid UTF-8, so every byte-level match ends on a char
+** boundary, as the char-by-char search of the Rust code requires), run as
+** LinMaxMatch (Song et al., "Fast WordPiece Tokenization", EMNLP 2021):
+** every trie node v has a failure link f(v) and failure pops F(v), the
+** tokens the greedy search emits when the byte after v has no edge, and the
+** node it resumes at (continuing_subword_prefix + the rest). Tokenizing
+** walks the word once, following failure links on a missing edge, so a
+** word costs O(its length) steps whatever the vocabulary.
+**
+** The links assume one context per node: nodes under the prefix's node are
+** continuations, others start a word. That holds unless the word itself
+** starts with the prefix; such words (and any word while the links are off,
+** see m2v_wordpiece_set_linear) take the plain greedy search: from each
+** position, one walk down the trie to the longest entry.
 */
 #include "m2v_tokenizer.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+/* Failure link values besides node indexes. */
+#define FAIL_NONE (-1)  /* the word cannot be tokenized: [UNK] */
+#define FAIL_EMPTY (-2) /* all emitted, nothing pending, and there is no
+                        ** prefix node to continue from */
+
 struct m2v_wordpiece {
     m2v_datrie trie;
     int32_t prefix_node;  /* node of continuing_subword_prefix, or -1 */
     int32_t unk_id;       /* id of unk_token, or -1 */
     size_t max_chars;     /* max_input_chars_per_word */
+    const char *prefix;   /* continuing_subword_prefix (owned) */
+    size_t prefix_len;
+    /* LinMaxMatch, by trie slot: failure link and failure pops (pool
+    ** offset and count). NULL: links not built (out of memory at load). */
+    int32_t *fail;
+    uint32_t *pops_off;
+    uint32_t *pops_len;
+    int32_t *pool;
+    bool linear;          /* use the links (tests can turn them off) */
 };
 
 void m2v_wordpiece_free(m2v_wordpiece *wp)
 {
     if (!wp) return;
     m2v_datrie_free(&wp->trie);
+    free((char *)wp->prefix);
+    free(wp->fail);
+    free(wp->pops_off);
+    free(wp->pops_len);
+    free(wp->pool);
     free(wp);
+}
+
+void m2v_wordpiece_set_linear(m2v_wordpiece *wp, int on)
+{
+    wp->linear = on && wp->fail != NULL;
+}
+
+/* Builds the failure links and pops (the paper's Algorithm 2, with the two
+** contexts processed in an order where every link target is done first:
+** the continuation subtree breadth-first, then the rest breadth-first).
+** Returns 0, or -1 when out of memory (the links are then left off). */
+static int build_links(m2v_wordpiece *wp)
+{
+    const m2v_datrie *t = &wp->trie;
+    size_t n = t->size;
+    int32_t cont = wp->prefix_node >= 0 ? wp->prefix_node : FAIL_EMPTY;
+    int32_t *fail = malloc(n * sizeof *fail);
+    uint32_t *off = calloc(n, sizeof *off), *cnt = calloc(n, sizeof *cnt);
+    int32_t *queue = malloc(n * sizeof *queue);
+    uint8_t *in_cont = calloc(n, 1);
+    int32_t *pool = NULL, *tmp = NULL;
+    size_t pool_n = 0, pool_cap = 0, tmp_cap = 0;
+    int rc = -1;
+    if (!fail || !off || !cnt || !queue || !in_cont) goto done;
+    for (size_t i = 0; i < n; i++) fail[i] = FAIL_NONE;
+
+    /* Mark the continuation subtree (the prefix node and below). */
+    size_t qh = 0, qt = 0;
+    if (wp->prefix_node >= 0) {
+        queue[qt++] = wp->prefix_node;
+        in_cont[wp->prefix_node] = 1;
+        while (qh < qt) {
+            int32_t u = queue[qh++];
+            int64_t base = t->base[u];
+            for (int c = 0; c < 256; c++) {
+                int64_t x = base + c;
+                if (x > 0 && (uint64_t)x < n && t->check[x] == u &&
+                    x != u && !in_cont[x]) {
+                    in_cont[x] = 1;
+                    queue[qt++] = (int32_t)x;
+                }
+            }
+        }
+    }
+    /* Two passes: continuation subtree, then the start context (root). */
+    for (int pass = 0; pass < 2; pass++) {
+        int32_t root = pass == 0 ? wp->prefix_node : 0;
+        if (root < 0) continue;
+        qh = qt = 0;
+        queue[qt++] = root;
+        while (qh < qt) {
+            int32_t u = queue[qh++];
+            int64_t base = t->base[u];
+            for (int c = 0; c < 256; c++) {
+                int64_t x = base + c;
+                if (!(x > 0 && (uint64_t)x < n && t->check[x] == u)) continue;
+                int32_t v = (int32_t)x;
+                if (pass == 1 && in_cont[v]) continue; /* done in pass 0 */
+                queue[qt++] = v;
+                /* Pops of v: collected in tmp, then appended to the pool. */
+                size_t tn = 0;
+                if (t->value[v] >= 0) {
+                    if (tmp_cap < 1) {
+                        tmp_cap = 64;
+                        tmp = malloc(tmp_cap * sizeof *tmp);
+                        if (!tmp) goto done;
+                    }
+                    tmp[tn++] = t->value[v];
+                    fail[v] = cont;
+                } else if (u == root) {
+                    fail[v] = FAIL_NONE;
+                } else {
+                    int32_t z = fail[u];
+                    /* Z = F(u) */
+                    if (cnt[u] > tmp_cap) {
+                        while (tmp_cap < cnt[u]) tmp_cap = tmp_cap ? tmp_cap * 2 : 64;
+                        int32_t *g = realloc(tmp, tmp_cap * sizeof *g);
+                        if (!g) goto done;
+                        tmp = g;
+                    }
+                    if (cnt[u]) memcpy(tmp, pool + off[u], cnt[u] * sizeof *tmp);
+                    tn = cnt[u];
+                    int32_t next = -1;
+                    while (z >= 0 &&
+                           (next = m2v_datrie_next(t, z, (uint8_t)c)) < 0) {
+                        if (tn + cnt[z] > tmp_cap) {
+                            while (tmp_cap < tn + cnt[z])
+                                tmp_cap = tmp_cap ? tmp_cap * 2 : 64;
+                            int32_t *g = realloc(tmp, tmp_cap * sizeof *g);
+                            if (!g) goto done;
+                            tmp = g;
+                        }
+                        if (cnt[z])
+                            memcpy(tmp + tn, pool + off[z], cnt[z] * sizeof *tmp);
+                        tn += cnt[z];
+                        z = fail[z];
+                    }
+                    fail[v] = z >= 0 ? next : FAIL_NONE;
+                    if (z < 0) tn = 0;
+                }
+                if (tn) {
+                    if (pool_n + tn > UINT32_MAX) goto done;
+                    if (pool_n + tn > pool_cap) {
+                        size_t pc = pool_cap ? pool_cap : 4096;
+                        while (pc < pool_n + tn) pc *= 2;
+                        int32_t *g = realloc(pool, pc * sizeof *g);
+                        if (!g) goto done;
+                        pool = g;
+                        pool_cap = pc;
+                    }
+                    memcpy(pool + pool_n, tmp, tn * sizeof *tmp);
+                    off[v] = (uint32_t)pool_n;
+                    cnt[v] = (uint32_t)tn;
+                    pool_n += tn;
+                }
+            }
+        }
+    }
+    wp->fail = fail;
+    wp->pops_off = off;
+    wp->pops_len = cnt;
+    wp->pool = pool;
+    fail = NULL;
+    off = cnt = NULL;
+    pool = NULL;
+    wp->linear = true;
+    rc = 0;
+done:
+    free(fail);
+    free(off);
+    free(cnt);
+    free(queue);
+    free(in_cont);
+    free(pool);
+    free(tmp);
+    return rc;
 }
 
 int m2v_wordpiece_new(const m2v_json *model, m2v_wordpiece **out,
@@ -109,6 +270,19 @@ int m2v_wordpiece_new(const m2v_json *model, m2v_wordpiece **out,
     for (size_t q = 0; q < wp->trie.size; q++)
         distinct += wp->trie.value[q] >= 0;
     wp->prefix_node = m2v_datrie_walk(&wp->trie, 0, prefix, prefix_len);
+    char *pcopy = malloc(prefix_len + 1);
+    if (!pcopy) {
+        rc = m2v_fail(err, M2V_NOMEM, "out of memory");
+        goto done;
+    }
+    if (prefix_len) memcpy(pcopy, prefix, prefix_len);
+    pcopy[prefix_len] = 0;
+    wp->prefix = pcopy;
+    wp->prefix_len = prefix_len;
+    if (build_links(wp) != 0) {
+        rc = m2v_fail(err, M2V_NOMEM, "out of memory");
+        goto done;
+    }
     int64_t u = m2v_wordpiece_lookup(wp, unk, unk_len);
     wp->unk_id = (int32_t)u;
     wp->max_chars = (uint64_t)max_chars > (uint64_t)SIZE_MAX
@@ -132,19 +306,16 @@ int64_t m2v_wordpiece_lookup(const m2v_wordpiece *wp, const char *s,
     return wp->trie.value[node];
 }
 
-size_t m2v_wordpiece_word(const m2v_wordpiece *wp, const char *w, size_t len,
-                          int32_t *ids)
+/* The plain greedy search: from each position, one walk down the trie to
+** the longest entry. */
+static size_t greedy(const m2v_wordpiece *wp, const char *w, size_t len,
+                     int32_t *ids)
 {
     const m2v_datrie *t = &wp->trie;
-    size_t chars = 0;
-    for (size_t i = 0; i < len; i++)
-        chars += ((unsigned char)w[i] & 0xC0) != 0x80;
-    if (chars > wp->max_chars) goto unk;
-
     size_t pos = 0, n = 0;
     while (pos < len) {
         int32_t s = pos == 0 ? 0 : wp->prefix_node;
-        if (s < 0) goto unk;
+        if (s < 0) return (size_t)-1;
         size_t best = 0;
         int32_t best_id = -1;
         for (size_t i = pos; i < len; i++) {
@@ -155,12 +326,59 @@ size_t m2v_wordpiece_word(const m2v_wordpiece *wp, const char *w, size_t len,
                 best_id = t->value[s];
             }
         }
-        if (best_id < 0) goto unk;
+        if (best_id < 0) return (size_t)-1;
         ids[n++] = best_id;
         pos = best;
     }
     return n;
-unk:
+}
+
+/* LinMaxMatch (the paper's Algorithm 1). (size_t)-1: [UNK]. */
+static size_t linmaxmatch(const m2v_wordpiece *wp, const char *w, size_t len,
+                          int32_t *ids)
+{
+    const m2v_datrie *t = &wp->trie;
+    const int32_t cont = wp->prefix_node >= 0 ? wp->prefix_node : FAIL_EMPTY;
+    int32_t u = 0;
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) {
+        uint8_t c = (uint8_t)w[i];
+        int32_t v;
+        while (u < 0 || (v = m2v_datrie_next(t, u, c)) < 0) {
+            if (u < 0 || u == 0 || u == cont) return (size_t)-1;
+            int32_t f = wp->fail[u];
+            if (f == FAIL_NONE) return (size_t)-1;
+            const int32_t *p = wp->pool + wp->pops_off[u];
+            for (uint32_t k = 0; k < wp->pops_len[u]; k++) ids[n++] = p[k];
+            u = f;
+        }
+        u = v;
+    }
+    while (u != cont && u != FAIL_EMPTY) {
+        int32_t f = wp->fail[u];
+        if (f == FAIL_NONE) return (size_t)-1;
+        const int32_t *p = wp->pool + wp->pops_off[u];
+        for (uint32_t k = 0; k < wp->pops_len[u]; k++) ids[n++] = p[k];
+        u = f;
+    }
+    return n;
+}
+
+size_t m2v_wordpiece_word(const m2v_wordpiece *wp, const char *w, size_t len,
+                          int32_t *ids)
+{
+    size_t chars = 0;
+    for (size_t i = 0; i < len; i++)
+        chars += ((unsigned char)w[i] & 0xC0) != 0x80;
+    size_t n = (size_t)-1;
+    if (chars <= wp->max_chars) {
+        if (wp->linear && !(wp->prefix_len > 0 && len >= wp->prefix_len &&
+                            memcmp(w, wp->prefix, wp->prefix_len) == 0))
+            n = linmaxmatch(wp, w, len, ids);
+        else
+            n = greedy(wp, w, len, ids);
+    }
+    if (n != (size_t)-1) return n;
     if (wp->unk_id < 0) return (size_t)-1;
     ids[0] = wp->unk_id;
     return 1;

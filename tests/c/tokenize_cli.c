@@ -11,6 +11,7 @@
 **                 output records <uint32 count><count x int32 ids>
 **   --general     force the general path (no fused fast path)
 **   --fused       require the fused fast path (exit 2 if it does not apply)
+**   --greedy      WordPiece by the plain greedy search, not LinMaxMatch
 **   --max-tokens N  pass max_tokens = N (default: all)
 **   --truncate    keep the first max_length ids of the file's "truncation"
 **                 block, as tokenizers does with it (direction Right)
@@ -90,7 +91,7 @@ static long run(ctx *c, const char *text, size_t len)
 
 int main(int argc, char **argv)
 {
-    int binary = 0, general = 0, fused = 0, truncate = 0, mode = 0;
+    int binary = 0, general = 0, fused = 0, truncate = 0, mode = 0, greedy = 0;
     ctx c;
     memset(&c, 0, sizeof c);
     c.max_tokens = SIZE_MAX;
@@ -102,6 +103,7 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--lines")) binary = 0;
         else if (!strcmp(argv[i], "--general")) general = 1;
         else if (!strcmp(argv[i], "--fused")) fused = 1;
+        else if (!strcmp(argv[i], "--greedy")) greedy = 1;
         else if (!strcmp(argv[i], "--truncate")) truncate = 1;
         else if (!strcmp(argv[i], "--normalize")) mode = 1;
         else if (!strcmp(argv[i], "--pretokenize")) mode = 2;
@@ -139,6 +141,7 @@ int main(int argc, char **argv)
     m2v_json_free(doc);
     free(json);
     if (general) m2v_native_tokenizer_set_fused(c.tok.user_data, 0);
+    if (greedy) m2v_native_tokenizer_set_linear(c.tok.user_data, 0);
     if (fused && m2v_native_tokenizer_set_fused(c.tok.user_data, 1) != 0) {
         fprintf(stderr, "the fused fast path does not apply\n");
         return 2;

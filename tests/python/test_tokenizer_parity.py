@@ -392,7 +392,32 @@ def test_small_vocab_edge_texts(cli: Path, tmp_path: Path) -> None:
         v = {(k.replace("##", prefix, 1) if k.startswith("##") else k): i for k, i in vocab.items()}
         tok = write_tokenizer(tmp_path / "prefix.json", v, bert_norm(), plain("BertPreTokenizer"),
                               prefix=prefix)
-        check(f"small vocab prefix {prefix!r}", cli, tok, texts)
+        ref = check(f"small vocab prefix {prefix!r}", cli, tok, texts)
+        check(f"small vocab prefix {prefix!r}", cli, tok, texts, "--greedy", ref=ref)
+
+
+@pytest.mark.parametrize("prefix", ["##", "", "@@", "a", "ab", "\u00e9#"])
+def test_wordpiece_random_vocabularies(cli: Path, tmp_path: Path, prefix: str) -> None:
+    """LinMaxMatch (and the greedy fallback) against tokenizers' greedy
+    search on random vocabularies over a tiny alphabet, where failure links
+    chain deeply and the prefix may be an ordinary letter."""
+    rng = np.random.default_rng(len(prefix) * 7919 + 17)
+    alphabet = list("ab#\u00e9")
+    for trial in range(6):
+        vocab = {"[UNK]": 0}
+        for _ in range(int(rng.integers(5, 60))):
+            w = "".join(rng.choice(alphabet, size=int(rng.integers(1, 7))))
+            vocab.setdefault(w if rng.random() < 0.5 else prefix + w, len(vocab))
+        for ch in alphabet[: int(rng.integers(0, 5))]:
+            vocab.setdefault(ch, len(vocab))
+            vocab.setdefault(prefix + ch, len(vocab))
+        words = ["".join(rng.choice(alphabet, size=int(rng.integers(1, 14)))) for _ in range(400)]
+        words += [prefix + w for w in words[:50]] + ["a" * 40, "#" * 9, "ab" * 20]
+        texts = [" ".join(words[i:i + 8]) for i in range(0, len(words), 8)] + words
+        tok = write_tokenizer(tmp_path / f"r{trial}.json", vocab, None, plain("WhitespaceSplit"),
+                              prefix=prefix, max_chars=1000)
+        ref = check(f"random vocab {trial} prefix {prefix!r}", cli, tok, texts)
+        check(f"random vocab {trial} prefix {prefix!r}", cli, tok, texts, "--greedy", ref=ref)
 
 
 ADDED_FLAG_TOKENS = [
@@ -523,6 +548,7 @@ def test_shared_corpus(cli: Path, tok: Path) -> None:
         texts += corpus_lines(f.name)
     ref = check(f"{label(tok)} corpus", cli, tok, texts)
     check(f"{label(tok)} corpus", cli, tok, texts, "--general", ref=ref)
+    check(f"{label(tok)} corpus", cli, tok, texts, "--greedy", ref=ref)
 
 
 @pytest.mark.shared
