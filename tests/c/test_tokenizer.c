@@ -100,15 +100,18 @@ static void test_small_ids(void)
     CHECK(sc != NULL);
     /* A normalized added token ("Word"): no fused fast path. */
     CHECK(m2v_native_tokenizer_set_fused(t.user_data, 1) == -1);
-    for (int fused = 0; fused >= 0; fused--) {
+    for (int pass = 1; pass >= 0; pass--) {
+        int fused = 0;
+        /* pass 1: LinMaxMatch; pass 0: the plain greedy search */
+        m2v_native_tokenizer_set_linear(t.user_data, pass);
         CHECK(m2v_native_tokenizer_set_fused(t.user_data, fused) == 0);
         for (size_t i = 0; i < sizeof SMALL_IDS / sizeof *SMALL_IDS; i++) {
             const expect *e = &SMALL_IDS[i];
             size_t len = i == 12 ? 7 : strlen(e->text);
             int32_t ids[64];
             size_t n = run(&t, sc, e->text, len, SIZE_MAX, ids, 64);
-            CHECK_MSG(n == (size_t)e->n, "text %zu (fused %d): %zu ids, want %d",
-                      i, fused, n, e->n);
+            CHECK_MSG(n == (size_t)e->n, "text %zu (linear %d): %zu ids, want %d",
+                      i, pass, n, e->n);
             for (int k = 0; k < e->n && k < (int)n; k++)
                 CHECK_MSG(ids[k] == e->ids[k], "text %zu id %d: %d want %d", i, k,
                           (int)ids[k], (int)e->ids[k]);
