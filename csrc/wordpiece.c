@@ -346,6 +346,11 @@ static size_t linmaxmatch(const m2v_wordpiece *wp, const char *w, size_t len,
         int32_t v;
         while (u < 0 || (v = m2v_datrie_next(t, u, c)) < 0) {
             if (u < 0 || u == 0 || u == cont) return (size_t)-1;
+            if (t->value[u] >= 0) { /* the usual case: u is a token */
+                ids[n++] = t->value[u];
+                u = cont;
+                continue;
+            }
             int32_t f = wp->fail[u];
             if (f == FAIL_NONE) return (size_t)-1;
             const int32_t *p = wp->pool + wp->pops_off[u];
@@ -355,6 +360,11 @@ static size_t linmaxmatch(const m2v_wordpiece *wp, const char *w, size_t len,
         u = v;
     }
     while (u != cont && u != FAIL_EMPTY) {
+        if (t->value[u] >= 0) {
+            ids[n++] = t->value[u];
+            u = cont;
+            continue;
+        }
         int32_t f = wp->fail[u];
         if (f == FAIL_NONE) return (size_t)-1;
         const int32_t *p = wp->pool + wp->pops_off[u];
