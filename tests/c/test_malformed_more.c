@@ -288,6 +288,48 @@ int main(void)
         free(st);
         free(tok);
     }
+    /* M2V_MAX_CONFIG_JSON_BYTES and M2V_MAX_TOKENIZER_JSON_BYTES hold for
+    ** buffers too: checked before a byte is read */
+    {
+        mcase ok = {"limits", OK_ST, T, NULL, NULL, M2V_OK, "", ""};
+        size_t st_len;
+        unsigned char *st = st_bytes(&ok, &st_len);
+        char *tok = tok_json(&ok);
+        size_t big = M2V_MAX_CONFIG_JSON_BYTES + 1;
+        char *cfg = malloc(big);
+        CHECK(cfg != NULL);
+        memset(cfg, ' ', big);
+        cfg[0] = '{';
+        cfg[big - 1] = '}';
+        m2v_model_buffers b;
+        memset(&b, 0, sizeof b);
+        b.struct_size = sizeof b;
+        b.safetensors = st;
+        b.safetensors_size = st_len;
+        b.tokenizer_json = tok;
+        b.tokenizer_json_size = strlen(tok);
+        b.config_json = cfg;
+        b.config_json_size = big;
+        m2v_model *m = NULL;
+        m2v_error e;
+        CHECK_RC(m2v_load_buffers(&b, NULL, &m, &e), M2V_LIMIT, &e);
+        CHECK(m == NULL && strstr(e.message, "config.json") && strstr(e.message, "16777216"));
+        b.config_json_size = big - 1; /* at the limit: a valid, empty object */
+        cfg[big - 2] = '}';
+        CHECK_RC(m2v_load_buffers(&b, NULL, &m, &e), M2V_OK, &e);
+        m2v_free(m);
+        m = NULL;
+        /* the size is refused before the buffer is read, so a short buffer
+        ** with a size past the limit is enough to show it */
+        b.config_json = NULL;
+        b.config_json_size = 0;
+        b.tokenizer_json_size = M2V_MAX_TOKENIZER_JSON_BYTES + 1;
+        CHECK_RC(m2v_load_buffers(&b, NULL, &m, &e), M2V_LIMIT, &e);
+        CHECK(m == NULL && strstr(e.message, "tokenizer.json") && strstr(e.message, "1073741824"));
+        free(cfg);
+        free(st);
+        free(tok);
+    }
     unlink(stp);
     unlink(tkp);
     unlink(cfp);
