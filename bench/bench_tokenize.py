@@ -17,6 +17,10 @@ End to end (vectors of every text, the model's max_length):
   model2vec   StaticModel.encode(texts)   (use_multiprocessing=False on 1 thread)
   m2v         m2v.StaticModel.encode(texts, num_threads=1 or 0)
 
+Also, when a C compiler is at hand, "m2v C" is tests/c/tokenize_cli.c
+--bench (built here from csrc/): the native tokenizer called from C on each
+line, no Python at all.
+
 Every contender runs in its own subprocess: "1 thread" sets
 RAYON_NUM_THREADS=1 (tokenizers' pool) and uses one thread in m2v; "all
 threads" leaves RAYON_NUM_THREADS unset and runs m2v on one Python thread
@@ -184,6 +188,30 @@ def worker_main(args: argparse.Namespace) -> int:
     return 0
 
 
+def c_bench(file: Path, model: Path, repeat: int) -> dict[str, Any] | None:
+    """tokenize_cli --bench: MB/s and tokens/s from C, or None without cc."""
+    import shutil
+    import tempfile
+
+    cc = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
+    if not cc:
+        return None
+    exe = Path(tempfile.gettempdir()) / f"m2v_tokenize_cli_{os.getpid()}"
+    if True:
+        srcs = [str(p) for p in sorted((ROOT / "csrc").glob("*.c")) if p.name != "tokenizer_none.c"]
+        subprocess.run([cc, "-std=c11", "-O2", f"-I{ROOT / 'include'}", f"-I{ROOT / 'csrc'}", *srcs,
+                        str(ROOT / "tests" / "c" / "tokenize_cli.c"), "-o", str(exe), "-lpthread", "-lm"],
+                       check=True)
+    try:
+        with open(file, "rb") as f:
+            out = subprocess.run([str(exe), "--bench", str(max(repeat, 3)), str(tokenizer_json(model))],
+                                 stdin=f, check=True, capture_output=True, text=True).stdout
+    finally:
+        exe.unlink(missing_ok=True)
+    mbs, _, toks = out.split()[:3]
+    return {"mbs": float(mbs), "mtoks": float(toks)}
+
+
 # ---------------------------------------------------------------------------
 # Driver
 
@@ -229,6 +257,11 @@ def main() -> int:
                 print(f"  {who:<12} {r['seconds']:8.3f} s  {r['mb'] / r['seconds']:8.2f} MB/s  "
                       f"{r['tokens'] / r['seconds'] / 1e6:7.3f} M tokens/s")
             print(f"  ratio m2v/tokenizers: {hf['seconds'] / nm['seconds']:.1f}x")
+            if threads == "1":
+                c = c_bench(file, args.model, args.repeat)
+                if c:
+                    print(f"  {'m2v C':<12} {'':8}    {c['mbs']:8.2f} MB/s  {c['mtoks']:7.3f} M tokens/s"
+                          f"  (ratio {c['mbs'] / (hf['mb'] / hf['seconds']):.1f}x; no Python)")
             if args.skip_e2e:
                 continue
             mv = measure(args, "model2vec-encode", file, threads)
