@@ -77,13 +77,8 @@ def build_options(environ: Mapping[str, str]) -> dict[str, list[str]]:
 
 
 def c_sources(root: str = ROOT) -> list[str]:
-    """csrc/*.c, sorted; csrc/tokenizer_none.c (the stand-in used while there
-    is no native tokenizer) is left out once csrc/tokenizer.c exists."""
-    paths = sorted(glob.glob(os.path.join(root, "csrc", "*.c")))
-    names = {os.path.basename(p) for p in paths}
-    if "tokenizer.c" in names:
-        paths = [p for p in paths if os.path.basename(p) != "tokenizer_none.c"]
-    return paths
+    """Every csrc/*.c, sorted: each is one stage of the C library."""
+    return sorted(glob.glob(os.path.join(root, "csrc", "*.c")))
 
 
 def _read(name: str) -> str:

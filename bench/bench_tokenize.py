@@ -197,7 +197,7 @@ def c_bench(file: Path, model: Path, repeat: int) -> dict[str, Any] | None:
     if not cc:
         return None
     exe = Path(tempfile.gettempdir()) / f"m2v_tokenize_cli_{os.getpid()}"
-    srcs = [str(p) for p in sorted((ROOT / "csrc").glob("*.c")) if p.name != "tokenizer_none.c"]
+    srcs = [str(p) for p in sorted((ROOT / "csrc").glob("*.c"))]
     subprocess.run([cc, "-std=c11", "-O2", f"-I{ROOT / 'include'}", f"-I{ROOT / 'csrc'}", *srcs,
                     str(ROOT / "tests" / "c" / "tokenize_cli.c"), "-o", str(exe), "-lpthread", "-lm"],
                    check=True)

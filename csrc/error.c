@@ -52,23 +52,12 @@ M2V_API const char *m2v_version(void) { return M2V_VERSION_STRING; }
 
 M2V_API int m2v_version_number(void) { return M2V_VERSION_NUMBER; }
 
-#if defined(__GNUC__)
-/* Defined only by tokenizer_none.c, the stand-in used while the native
-** tokenizer is not built. A weak reference resolves to NULL otherwise. */
-extern const int m2v_tokenizer_none_marker __attribute__((weak));
-#endif
-
 M2V_API unsigned m2v_features(void)
 {
     unsigned f = 0;
 #ifndef M2V_NO_THREADS
     f |= M2V_FEATURE_THREADS;
 #endif
-#if defined(__GNUC__)
-    if (&m2v_tokenizer_none_marker == NULL)
-        f |= M2V_FEATURE_NATIVE_TOKENIZER;
-#elif !defined(M2V_NO_NATIVE_TOKENIZER)
-    f |= M2V_FEATURE_NATIVE_TOKENIZER;
-#endif
+    f |= M2V_FEATURE_NATIVE_TOKENIZER; /* always built since 0.1 */
     return f;
 }

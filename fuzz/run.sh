@@ -72,13 +72,7 @@ echo 'int main(void){return __builtin_cpu_supports("f16c");}' >"$OUT/probe2.c"
 if ! "$CC" "$OUT/probe2.c" -o "$OUT/probe2" 2>/dev/null; then
     FLAGS+=('-D__builtin_cpu_supports(x)=0')
 fi
-SRCS=()
-for f in csrc/*.c; do
-    case "$(basename "$f")" in
-    tokenizer_none.c) [ -e csrc/tokenizer.c ] && continue ;;
-    esac
-    SRCS+=("$f")
-done
+SRCS=(csrc/*.c)
 echo "== building ${#TARGETS[@]} fuzz targets with $CC"
 mkdir -p "$OUT/obj"
 objs=()

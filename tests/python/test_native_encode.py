@@ -93,8 +93,6 @@ def example(tmp_path_factory: pytest.TempPathFactory) -> Path:
     cc = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
     assert cc, "no C compiler"
     srcs = sorted((ROOT / "csrc").glob("*.c"))
-    if (ROOT / "csrc" / "tokenizer.c").exists():
-        srcs = [s for s in srcs if s.name != "tokenizer_none.c"]
     out = tmp_path_factory.mktemp("example") / "encode"
     subprocess.run([cc, "-std=c11", "-O2", "-ffp-contract=off", f"-I{ROOT / 'include'}",
                     f"-I{ROOT / 'csrc'}", *map(str, srcs), str(ROOT / "examples" / "encode.c"),

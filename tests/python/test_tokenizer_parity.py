@@ -65,8 +65,6 @@ def cli(tmp_path_factory: pytest.TempPathFactory) -> Path:
     cc = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
     assert cc, "no C compiler to build tests/c/tokenize_cli.c"
     srcs = sorted((ROOT / "csrc").glob("*.c"))
-    if (ROOT / "csrc" / "tokenizer.c").exists():
-        srcs = [s for s in srcs if s.name != "tokenizer_none.c"]
     out = tmp_path_factory.mktemp("cli") / "tokenize_cli"
     cmd = [cc, "-std=c11", "-O2", "-Wall", "-Wextra", "-Werror",
            f"-I{ROOT / 'include'}", f"-I{ROOT / 'csrc'}", *map(str, srcs),
