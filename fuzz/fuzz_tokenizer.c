@@ -13,9 +13,12 @@
 ** M2V_UNSUPPORTED, M2V_LIMIT, M2V_NOMEM on failure); when the vocabulary
 ** reader also accepts the file, every id the tokenizer emits is inside it;
 ** the protocol holds: the count does not depend on the capacity given, the
-** ids written are the first ones, and max_tokens keeps the first ids.
+** ids written are the first ones, and max_tokens keeps the first ids; the
+** fused fast path gives the ids of the general path, and LinMaxMatch those
+** of the plain greedy WordPiece search (test hooks of m2v_tokenizer.h).
 */
 #include "fuzz_common.h"
+#include "m2v_tokenizer.h"
 
 static char *ft_valid(const unsigned char *p, size_t n, size_t *out_n)
 {
@@ -100,6 +103,21 @@ int FUZZ_ENTRY(const uint8_t *data, size_t size)
             FUZZ_CHECK((n4 == mt || n4 == n) &&
                        (mt == 0 || memcmp(cut, ids, mt * sizeof *ids) == 0));
             free(cut);
+        }
+        /* the other code paths give the same ids (each hook switches one
+        ** path off for this tokenizer, which is rebuilt for every input) */
+        for (int alt = 0; alt < 2; alt++) {
+            if (alt == 0) m2v_native_tokenizer_set_fused(tok.user_data, 0);
+            else m2v_native_tokenizer_set_linear(tok.user_data, 0);
+            int32_t *ids2 = malloc((n ? n : 1) * sizeof *ids2);
+            FUZZ_CHECK(ids2 != NULL);
+            size_t n6 = 0;
+            FUZZ_CHECK(tok.tokenize(tok.user_data, scratch, text, len, SIZE_MAX, ids2, n, &n6) == 0);
+            if (n6 != n || (n && memcmp(ids, ids2, n * sizeof *ids) != 0))
+                fprintf(stderr, "%s path gives %zu ids, the default %zu\n",
+                        alt == 0 ? "general (not fused)" : "greedy (not LinMaxMatch)", n6, n);
+            FUZZ_CHECK(n6 == n && (!n || memcmp(ids, ids2, n * sizeof *ids) == 0));
+            free(ids2);
         }
         free(ids);
     }
