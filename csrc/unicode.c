@@ -200,24 +200,30 @@ static const uint32_t *decomposition(uint32_t cp, uint32_t flags, int compat,
     return NULL;
 }
 
+/* Stable insertion sort of v[0..n) by cls, moving cls along with v. */
+static void insertion_sort_run(uint32_t *v, unsigned char *cls, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        uint32_t x = v[i];
+        unsigned char cx = cls[i];
+        size_t j = i;
+        while (j > 0 && cls[j - 1] > cx) {
+            v[j] = v[j - 1];
+            cls[j] = cls[j - 1];
+            j--;
+        }
+        v[j] = x;
+        cls[j] = cx;
+    }
+}
+
 /* Stable sort of v[0..n) by combining class (the runs are non-starters). */
 static void sort_run(uint32_t *v, unsigned char *cls, size_t n)
 {
     /* Insertion sort: runs are almost always 1-3 marks long. For long runs
     ** fall back to a stable counting sort through the tail of cls. */
     if (n <= 32) {
-        for (size_t i = 1; i < n; i++) {
-            uint32_t x = v[i];
-            unsigned char cx = cls[i];
-            size_t j = i;
-            while (j > 0 && cls[j - 1] > cx) {
-                v[j] = v[j - 1];
-                cls[j] = cls[j - 1];
-                j--;
-            }
-            v[j] = x;
-            cls[j] = cx;
-        }
+        insertion_sort_run(v, cls, n);
         return;
     }
     size_t count[257] = {0};
@@ -226,18 +232,7 @@ static void sort_run(uint32_t *v, unsigned char *cls, size_t n)
     uint32_t *tmp = malloc(n * sizeof *tmp);
     if (!tmp) {
         /* Out of memory: insertion sort still gives the right answer. */
-        for (size_t i = 1; i < n; i++) {
-            uint32_t x = v[i];
-            unsigned char cx = cls[i];
-            size_t j = i;
-            while (j > 0 && cls[j - 1] > cx) {
-                v[j] = v[j - 1];
-                cls[j] = cls[j - 1];
-                j--;
-            }
-            v[j] = x;
-            cls[j] = cx;
-        }
+        insertion_sort_run(v, cls, n);
         return;
     }
     for (size_t i = 0; i < n; i++) tmp[count[cls[i]]++] = v[i];
