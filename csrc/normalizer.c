@@ -77,6 +77,26 @@ static int push_step(m2v_normalizer *nz, size_t *cap, m2v_norm_step st,
     return M2V_OK;
 }
 
+/* The normalizers that take no parameters: their "type" names one kind. */
+static const struct {
+    const char *name;
+    m2v_norm_kind kind;
+} simple_kinds[] = {
+    {"Lowercase", M2V_NORM_LOWERCASE}, {"NFD", M2V_NORM_NFD},
+    {"NFKD", M2V_NORM_NFKD},           {"NFC", M2V_NORM_NFC},
+    {"NFKC", M2V_NORM_NFKC},           {"StripAccents", M2V_NORM_STRIP_ACCENTS},
+};
+
+static bool simple_kind(const m2v_json *t, m2v_norm_kind *kind)
+{
+    for (size_t i = 0; i < sizeof simple_kinds / sizeof simple_kinds[0]; i++)
+        if (m2v_json_str_eq(t, simple_kinds[i].name)) {
+            *kind = simple_kinds[i].kind;
+            return true;
+        }
+    return false;
+}
+
 static int parse_one(const m2v_json *j, m2v_normalizer *nz, size_t *cap,
                      int depth, m2v_error *err)
 {
@@ -122,18 +142,8 @@ static int parse_one(const m2v_json *j, m2v_normalizer *nz, size_t *cap,
         else if ((rc = get_bool(j, "strip_accents", false, &st.strip_accents,
                                 "BertNormalizer", err)))
             return rc;
-    } else if (m2v_json_str_eq(t, "Lowercase")) {
-        st.kind = M2V_NORM_LOWERCASE;
-    } else if (m2v_json_str_eq(t, "NFD")) {
-        st.kind = M2V_NORM_NFD;
-    } else if (m2v_json_str_eq(t, "NFKD")) {
-        st.kind = M2V_NORM_NFKD;
-    } else if (m2v_json_str_eq(t, "NFC")) {
-        st.kind = M2V_NORM_NFC;
-    } else if (m2v_json_str_eq(t, "NFKC")) {
-        st.kind = M2V_NORM_NFKC;
-    } else if (m2v_json_str_eq(t, "StripAccents")) {
-        st.kind = M2V_NORM_STRIP_ACCENTS;
+    } else if (simple_kind(t, &st.kind)) {
+        /* Lowercase, NFD, NFKD, NFC, NFKC, StripAccents: no parameters. */
     } else if (m2v_json_str_eq(t, "Strip")) {
         st.kind = M2V_NORM_STRIP;
         if ((rc = get_bool(j, "strip_left", true, &st.strip_left, "Strip",
