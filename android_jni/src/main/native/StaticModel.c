@@ -205,42 +205,89 @@ JNIEXPORT jlong JNICALL Java_org_m2v_StaticModel_maxLength0(JNIEnv *env,
     return (jlong)m2v_max_length(MODEL(handle));
 }
 
+/* One text (byte[]) and one output array, pinned around a single m2v call. */
+typedef struct pinned_one {
+    jbyteArray text;
+    jarray out;
+    jsize text_len, out_len;
+    jbyte *t; /* NULL for an empty text: text_ptr() gives "" */
+    void *o;
+} pinned_one;
+
+/* Checks both arrays are non-null and pins text, then out (out_what: the
+** message when out cannot be pinned). Returns M2V_OK or the status set in
+** jerr; on failure nothing stays pinned. */
+static int pin_one(JNIEnv *env, pinned_one *p, jbyteArray text, jarray out,
+                   const char *out_what, jobject jerr)
+{
+    if (text == NULL || out == NULL)
+        return m2v_jni_fail(env, jerr, M2V_MISUSE, "null array");
+    p->text = text;
+    p->out = out;
+    p->text_len = (*env)->GetArrayLength(env, text);
+    p->out_len = (*env)->GetArrayLength(env, out);
+    p->t = NULL;
+    if (p->text_len > 0) {
+        p->t = (*env)->GetPrimitiveArrayCritical(env, text, NULL);
+        if (p->t == NULL)
+            return m2v_jni_fail(env, jerr, M2V_NOMEM, "cannot pin text");
+    }
+    p->o = (*env)->GetPrimitiveArrayCritical(env, out, NULL);
+    if (p->o == NULL) {
+        if (p->t != NULL)
+            (*env)->ReleasePrimitiveArrayCritical(env, text, p->t, JNI_ABORT);
+        return m2v_jni_fail(env, jerr, M2V_NOMEM, out_what);
+    }
+    return M2V_OK;
+}
+
+static const char *text_ptr(const pinned_one *p)
+{
+    return p->t != NULL ? (const char *)p->t : empty_text;
+}
+
+/* Releases out (copied back), then text (JNI_ABORT). */
+static void unpin_one(JNIEnv *env, pinned_one *p)
+{
+    (*env)->ReleasePrimitiveArrayCritical(env, p->out, p->o, 0);
+    if (p->t != NULL)
+        (*env)->ReleasePrimitiveArrayCritical(env, p->text, p->t, JNI_ABORT);
+}
+
+/* The result of a call that returns a count (tokens or rows): the count,
+** which Java compares with its capacity and retries with a bigger array
+** when it exceeds it (M2V_TOOSMALL), or minus the status set in jerr. */
+static jint count_or_error(JNIEnv *env, jobject jerr, int rc,
+                           const m2v_error *err, size_t count)
+{
+    if (rc != M2V_OK && rc != M2V_TOOSMALL)
+        return -m2v_jni_set_error(env, jerr, err, 0);
+    if (count > INT_MAX)
+        return -m2v_jni_fail(env, jerr, M2V_LIMIT, "too many tokens");
+    return (jint)count;
+}
+
 JNIEXPORT jint JNICALL Java_org_m2v_StaticModel_encodeOne0(
     JNIEnv *env, jclass cls, jlong handle, jbyteArray text, jfloatArray out,
     jobject jerr)
 {
     const m2v_model *model = MODEL(handle);
     m2v_error err;
-    jsize text_len, out_len;
-    jbyte *t = NULL;
-    jfloat *o;
+    pinned_one pin;
     const char *p;
     size_t len;
     int rc;
     (void)cls;
     if (model == NULL)
         return closed(env, jerr);
-    if (text == NULL || out == NULL)
-        return m2v_jni_fail(env, jerr, M2V_MISUSE, "null array");
-    text_len = (*env)->GetArrayLength(env, text);
-    out_len = (*env)->GetArrayLength(env, out);
-    if (text_len > 0) {
-        t = (*env)->GetPrimitiveArrayCritical(env, text, NULL);
-        if (t == NULL)
-            return m2v_jni_fail(env, jerr, M2V_NOMEM, "cannot pin text");
-    }
-    o = (*env)->GetPrimitiveArrayCritical(env, out, NULL);
-    if (o == NULL) {
-        if (t != NULL)
-            (*env)->ReleasePrimitiveArrayCritical(env, text, t, JNI_ABORT);
-        return m2v_jni_fail(env, jerr, M2V_NOMEM, "cannot pin output");
-    }
-    p = t != NULL ? (const char *)t : empty_text;
-    len = (size_t)text_len;
-    rc = m2v_encode(model, &p, &len, 1, NULL, o, (size_t)out_len, &err);
-    (*env)->ReleasePrimitiveArrayCritical(env, out, o, 0);
-    if (t != NULL)
-        (*env)->ReleasePrimitiveArrayCritical(env, text, t, JNI_ABORT);
+    rc = pin_one(env, &pin, text, out, "cannot pin output", jerr);
+    if (rc != M2V_OK)
+        return rc;
+    p = text_ptr(&pin);
+    len = (size_t)pin.text_len;
+    rc = m2v_encode(model, &p, &len, 1, NULL, (float *)pin.o,
+                    (size_t)pin.out_len, &err);
+    unpin_one(env, &pin);
     if (rc != M2V_OK)
         return m2v_jni_set_error(env, jerr, &err, 0);
     return M2V_OK;
@@ -311,15 +358,18 @@ static int batch_init(JNIEnv *env, batch *b, jbyteArray texts, jintArray ends,
     return M2V_OK;
 }
 
-/* Pins the text bytes and points ptrs into them. Call right before m2v. */
-static int batch_pin(JNIEnv *env, batch *b)
+/* Pins the text bytes and points ptrs into them. Call right before m2v.
+** On failure frees the batch and returns the status set in jerr. */
+static int batch_pin(JNIEnv *env, batch *b, jobject jerr)
 {
     size_t i;
     const char *base = empty_text;
     if (b->ends[b->n] > 0) {
         b->pinned = (*env)->GetPrimitiveArrayCritical(env, b->texts, NULL);
-        if (b->pinned == NULL)
-            return M2V_NOMEM;
+        if (b->pinned == NULL) {
+            batch_free(b);
+            return m2v_jni_fail(env, jerr, M2V_NOMEM, "cannot pin texts");
+        }
         base = (const char *)b->pinned;
     }
     for (i = 0; i < b->n; i++)
@@ -328,12 +378,14 @@ static int batch_pin(JNIEnv *env, batch *b)
     return M2V_OK;
 }
 
-static void batch_unpin(JNIEnv *env, batch *b)
+/* Unpins the texts and frees the batch. */
+static void batch_done(JNIEnv *env, batch *b)
 {
     if (b->pinned != NULL)
         (*env)->ReleasePrimitiveArrayCritical(env, b->texts, b->pinned,
                                               JNI_ABORT);
     b->pinned = NULL;
+    batch_free(b);
 }
 
 static void encode_options(m2v_encode_options *o, jint threads)
@@ -365,21 +417,18 @@ JNIEXPORT jint JNICALL Java_org_m2v_StaticModel_encode0(
     if (rc != M2V_OK)
         return rc;
     encode_options(&opts, threads);
-    if (batch_pin(env, &b) != M2V_OK) {
-        batch_free(&b);
-        return m2v_jni_fail(env, jerr, M2V_NOMEM, "cannot pin texts");
-    }
+    rc = batch_pin(env, &b, jerr);
+    if (rc != M2V_OK)
+        return rc;
     o = (*env)->GetPrimitiveArrayCritical(env, out, NULL);
     if (o == NULL) {
-        batch_unpin(env, &b);
-        batch_free(&b);
+        batch_done(env, &b);
         return m2v_jni_fail(env, jerr, M2V_NOMEM, "cannot pin output");
     }
     rc = m2v_encode(model, b.ptrs, b.lens, b.n, &opts, o + out_offset,
                     (size_t)(out_len - out_offset), &err);
     (*env)->ReleasePrimitiveArrayCritical(env, out, o, 0);
-    batch_unpin(env, &b);
-    batch_free(&b);
+    batch_done(env, &b);
     if (rc != M2V_OK)
         return m2v_jni_set_error(env, jerr, &err, 1);
     return M2V_OK;
@@ -416,14 +465,12 @@ JNIEXPORT jint JNICALL Java_org_m2v_StaticModel_encodeDirect0(
     if (rc != M2V_OK)
         return rc;
     encode_options(&opts, threads);
-    if (batch_pin(env, &b) != M2V_OK) {
-        batch_free(&b);
-        return m2v_jni_fail(env, jerr, M2V_NOMEM, "cannot pin texts");
-    }
+    rc = batch_pin(env, &b, jerr);
+    if (rc != M2V_OK)
+        return rc;
     rc = m2v_encode(model, b.ptrs, b.lens, b.n, &opts, o + out_offset,
                     (size_t)(capacity - out_offset), &err);
-    batch_unpin(env, &b);
-    batch_free(&b);
+    batch_done(env, &b);
     if (rc != M2V_OK)
         return m2v_jni_set_error(env, jerr, &err, 1);
     return M2V_OK;
@@ -435,40 +482,19 @@ JNIEXPORT jint JNICALL Java_org_m2v_StaticModel_tokenize0(
 {
     const m2v_model *model = MODEL(handle);
     m2v_error err;
-    jsize text_len, cap;
-    jbyte *t = NULL;
-    jint *out;
+    pinned_one pin;
     size_t n_ids = 0;
     int rc;
     (void)cls;
     if (model == NULL)
         return -closed(env, jerr);
-    if (text == NULL || ids == NULL)
-        return -m2v_jni_fail(env, jerr, M2V_MISUSE, "null array");
-    text_len = (*env)->GetArrayLength(env, text);
-    cap = (*env)->GetArrayLength(env, ids);
-    if (text_len > 0) {
-        t = (*env)->GetPrimitiveArrayCritical(env, text, NULL);
-        if (t == NULL)
-            return -m2v_jni_fail(env, jerr, M2V_NOMEM, "cannot pin text");
-    }
-    out = (*env)->GetPrimitiveArrayCritical(env, ids, NULL);
-    if (out == NULL) {
-        if (t != NULL)
-            (*env)->ReleasePrimitiveArrayCritical(env, text, t, JNI_ABORT);
-        return -m2v_jni_fail(env, jerr, M2V_NOMEM, "cannot pin ids");
-    }
-    rc = m2v_tokenize(model, t != NULL ? (const char *)t : empty_text,
-                      (size_t)text_len, NULL, (int32_t *)out, (size_t)cap,
-                      &n_ids, &err);
-    (*env)->ReleasePrimitiveArrayCritical(env, ids, out, 0);
-    if (t != NULL)
-        (*env)->ReleasePrimitiveArrayCritical(env, text, t, JNI_ABORT);
-    if (rc != M2V_OK && rc != M2V_TOOSMALL)
-        return -m2v_jni_set_error(env, jerr, &err, 0);
-    if (n_ids > INT_MAX)
-        return -m2v_jni_fail(env, jerr, M2V_LIMIT, "too many tokens");
-    return (jint)n_ids; /* > cap: Java retries with a bigger array */
+    rc = pin_one(env, &pin, text, ids, "cannot pin ids", jerr);
+    if (rc != M2V_OK)
+        return -rc;
+    rc = m2v_tokenize(model, text_ptr(&pin), (size_t)pin.text_len, NULL,
+                      (int32_t *)pin.o, (size_t)pin.out_len, &n_ids, &err);
+    unpin_one(env, &pin);
+    return count_or_error(env, jerr, rc, &err, n_ids); /* > cap: retry */
 }
 
 JNIEXPORT jint JNICALL Java_org_m2v_StaticModel_encodeSequence0(
@@ -478,42 +504,22 @@ JNIEXPORT jint JNICALL Java_org_m2v_StaticModel_encodeSequence0(
     const m2v_model *model = MODEL(handle);
     m2v_encode_options opts;
     m2v_error err;
-    jsize text_len, cap;
-    jbyte *t = NULL;
-    jfloat *o;
+    pinned_one pin;
     size_t n_tokens = 0;
     int rc;
     (void)cls;
     if (model == NULL)
         return -closed(env, jerr);
-    if (text == NULL || out == NULL)
-        return -m2v_jni_fail(env, jerr, M2V_MISUSE, "null array");
-    text_len = (*env)->GetArrayLength(env, text);
-    cap = (*env)->GetArrayLength(env, out);
-    if (text_len > 0) {
-        t = (*env)->GetPrimitiveArrayCritical(env, text, NULL);
-        if (t == NULL)
-            return -m2v_jni_fail(env, jerr, M2V_NOMEM, "cannot pin text");
-    }
-    o = (*env)->GetPrimitiveArrayCritical(env, out, NULL);
-    if (o == NULL) {
-        if (t != NULL)
-            (*env)->ReleasePrimitiveArrayCritical(env, text, t, JNI_ABORT);
-        return -m2v_jni_fail(env, jerr, M2V_NOMEM, "cannot pin output");
-    }
+    rc = pin_one(env, &pin, text, out, "cannot pin output", jerr);
+    if (rc != M2V_OK)
+        return -rc;
     m2v_encode_options_init(&opts);
     opts.max_length = (int64_t)max_length; /* M2V_NONE: model2vec's default */
-    rc = m2v_encode_sequence(model, t != NULL ? (const char *)t : empty_text,
-                             (size_t)text_len, &opts, o, (size_t)cap,
+    rc = m2v_encode_sequence(model, text_ptr(&pin), (size_t)pin.text_len,
+                             &opts, (float *)pin.o, (size_t)pin.out_len,
                              &n_tokens, &err);
-    (*env)->ReleasePrimitiveArrayCritical(env, out, o, 0);
-    if (t != NULL)
-        (*env)->ReleasePrimitiveArrayCritical(env, text, t, JNI_ABORT);
-    if (rc != M2V_OK && rc != M2V_TOOSMALL)
-        return -m2v_jni_set_error(env, jerr, &err, 0);
-    if (n_tokens > INT_MAX)
-        return -m2v_jni_fail(env, jerr, M2V_LIMIT, "too many tokens");
-    return (jint)n_tokens; /* rows > capacity: Java retries */
+    unpin_one(env, &pin);
+    return count_or_error(env, jerr, rc, &err, n_tokens); /* rows > cap */
 }
 
 JNIEXPORT jbyteArray JNICALL Java_org_m2v_StaticModel_token0(JNIEnv *env,
