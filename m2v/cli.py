@@ -67,36 +67,29 @@ class CommandError(Exception):
 # ---------------------------------------------------------------------------
 
 
-def _positive_int(text: str) -> int:
+def _int_at_least(text: str, minimum: int, expected: str) -> int:
+    """int(text) if it is >= minimum, else an argparse error 'expected <expected>, got <text>'."""
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
     return value
+
+
+def _positive_int(text: str) -> int:
+    return _int_at_least(text, 1, "an integer >= 1")
 
 
 def _threads(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0 (0 = one per CPU), got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0 (0 = one per CPU), got {text!r}")
-    return value
+    return _int_at_least(text, 0, "an integer >= 0 (0 = one per CPU)")
 
 
 def _max_length(text: str) -> Optional[int]:
     if text.strip().lower() == "none":
         return None
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0 or 'none', got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0 or 'none', got {text!r}")
-    return value
+    return _int_at_least(text, 0, "an integer >= 0 or 'none'")
 
 
 class _Parser(argparse.ArgumentParser):
