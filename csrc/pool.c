@@ -207,6 +207,20 @@ __attribute__((target("avx,f16c"))) static void add_f16_row_f16c(float *acc,
     }
     for (; j < dim; j++) acc[j] += h2f(ld_u16(row + 2 * j));
 }
+/* acc[0..dim) += row of float32, eight lanes at a time: still one add per
+** element in row order, so the sums are those of the plain loop. */
+__attribute__((target("avx"))) static void add_f32_row_avx(float *acc,
+                                                          const unsigned char *row,
+                                                          size_t dim)
+{
+    size_t j = 0;
+    for (; j + 8 <= dim; j += 8) {
+        __m256 r = _mm256_loadu_ps((const float *)(const void *)(row + 4 * j));
+        _mm256_storeu_ps(acc + j, _mm256_add_ps(_mm256_loadu_ps(acc + j), r));
+    }
+    for (; j < dim; j++) acc[j] += ld_f32(row + 4 * j);
+}
+
 /* x[0..n) = nearest float16 values (ties to even), in hardware: the
 ** conversion is correctly rounded, as numpy's. */
 __attribute__((target("avx,f16c"))) static void round_f16_f16c(float *x, size_t n)
@@ -325,7 +339,11 @@ static size_t sum_plain(const m2v_pool *p, const int32_t *ids, size_t n,
             if (ids[i] == skip) continue;
             const unsigned char *row = row_of(p, ids[i]);
             if (i + 1 < n) prefetch_row(p, ids[i + 1]);
-            for (size_t j = 0; j < dim; j++) acc[j] += ld_f32(row + 4 * j);
+#ifdef M2V_HAVE_F16C_PATH
+            if (p->f16_simd) add_f32_row_avx(acc, row, dim);
+            else
+#endif
+                for (size_t j = 0; j < dim; j++) acc[j] += ld_f32(row + 4 * j);
             used++;
         }
         break;
