@@ -173,7 +173,7 @@ static inline double ld_real(const unsigned char *p, int dt)
 /* acc[0..dim) += row of float16. The widening is exact, so hardware
 ** conversion gives the same sums as h2f; adds stay one per element in
 ** row order. */
-static inline void add_f16_row(float *acc, const unsigned char *row, size_t dim)
+static void add_f16_row(float *acc, const unsigned char *row, size_t dim)
 {
     for (size_t j = 0; j < dim; j++) acc[j] += h2f(ld_u16(row + 2 * j));
 }
@@ -323,6 +323,31 @@ static float pairwise_sum(const float *a, size_t n)
     return pairwise_sum(a, n2) + pairwise_sum(a + n2, n - n2);
 }
 
+/* acc[0..dim) += row of float32 / bfloat16 (exact widenings). */
+static void add_f32_row(float *acc, const unsigned char *row, size_t dim)
+{
+    for (size_t j = 0; j < dim; j++) acc[j] += ld_f32(row + 4 * j);
+}
+
+static void add_bf16_row(float *acc, const unsigned char *row, size_t dim)
+{
+    for (size_t j = 0; j < dim; j++) acc[j] += m2v_bf16_to_f32(ld_u16(row + 2 * j));
+}
+
+/* The row adder for a table whose rows sum into float32 accumulators (F32,
+** F16, BF16): one add per element in row order whichever is chosen, so the
+** SIMD versions give the same sums. */
+static void (*float_row_adder(const m2v_pool *p))(float *, const unsigned char *, size_t)
+{
+#ifdef M2V_HAVE_F16C_PATH
+    if (p->f16_simd && p->edt == M2V_DTYPE_F32) return add_f32_row_avx;
+    if (p->f16_simd && p->edt == M2V_DTYPE_F16) return add_f16_row_f16c;
+#endif
+    if (p->edt == M2V_DTYPE_F16) return add_f16_row;
+    if (p->edt == M2V_DTYPE_BF16) return add_bf16_row;
+    return add_f32_row;
+}
+
 /* ---- mean -------------------------------------------------------------- */
 
 /* Sums unweighted rows into acc (float or double or int32/int64 by dtype);
@@ -333,44 +358,17 @@ static size_t sum_plain(const m2v_pool *p, const int32_t *ids, size_t n,
     const size_t dim = p->dim;
     size_t used = 0;
     switch (p->edt) {
-    case M2V_DTYPE_F32: {
-        float *acc = accv;
-        for (size_t i = 0; i < n; i++) {
-            if (ids[i] == skip) continue;
-            const unsigned char *row = row_of(p, ids[i]);
-            if (i + 1 < n) prefetch_row(p, ids[i + 1]);
-#ifdef M2V_HAVE_F16C_PATH
-            if (p->f16_simd) add_f32_row_avx(acc, row, dim);
-            else
-#endif
-                for (size_t j = 0; j < dim; j++) acc[j] += ld_f32(row + 4 * j);
-            used++;
-        }
-        break;
-    }
-    case M2V_DTYPE_F16: {
-        float *acc = accv;
-        for (size_t i = 0; i < n; i++) {
-            if (ids[i] == skip) continue;
-            const unsigned char *row = row_of(p, ids[i]);
-            if (i + 1 < n) prefetch_row(p, ids[i + 1]);
-#ifdef M2V_HAVE_F16C_PATH
-            if (p->f16_simd) add_f16_row_f16c(acc, row, dim);
-            else
-#endif
-                add_f16_row(acc, row, dim);
-            used++;
-        }
-        break;
-    }
+    case M2V_DTYPE_F32:
+    case M2V_DTYPE_F16:
     case M2V_DTYPE_BF16: {
+        /* float32 accumulators; the row adder is chosen once per call. */
+        void (*add_row)(float *, const unsigned char *, size_t) = float_row_adder(p);
         float *acc = accv;
         for (size_t i = 0; i < n; i++) {
             if (ids[i] == skip) continue;
             const unsigned char *row = row_of(p, ids[i]);
             if (i + 1 < n) prefetch_row(p, ids[i + 1]);
-            for (size_t j = 0; j < dim; j++)
-                acc[j] += m2v_bf16_to_f32(ld_u16(row + 2 * j));
+            add_row(acc, row, dim);
             used++;
         }
         break;
