@@ -170,12 +170,60 @@ static inline double ld_real(const unsigned char *p, int dt)
     }
 }
 
-/* acc[0..dim) += row of float16. The widening is exact, so hardware
-** conversion gives the same sums as h2f; adds stay one per element in
-** row order. */
-static void add_f16_row(float *acc, const unsigned char *row, size_t dim)
+/* ---- summing groups of rows into float32 accumulators -------------------
+**
+** A row summer does acc[j] += rows[0][j], then += rows[1][j], ... for every
+** j: one add per element in row order, exactly the plain loop's sums. It
+** keeps a block of columns in registers while it walks the group, so the
+** accumulators are loaded and stored once per group, not once per row. */
+
+#if defined(__GNUC__)
+#define M2V_INLINE static inline __attribute__((always_inline))
+#else
+#define M2V_INLINE static inline
+#endif
+
+typedef void (*row_summer)(float *acc, const unsigned char *const *rows,
+                           size_t n_rows, size_t dim);
+
+/* Element j of a float32 / float16 / bfloat16 row, widened exactly. */
+M2V_INLINE float ld_float_elem(const unsigned char *row, size_t j, int dt)
 {
-    for (size_t j = 0; j < dim; j++) acc[j] += h2f(ld_u16(row + 2 * j));
+    if (dt == M2V_DTYPE_F32) return ld_f32(row + 4 * j);
+    if (dt == M2V_DTYPE_F16) return h2f(ld_u16(row + 2 * j));
+    return m2v_bf16_to_f32(ld_u16(row + 2 * j));
+}
+
+#define PLAIN_BLOCK 32 /* columns held in registers: 8 SSE / NEON vectors */
+
+M2V_INLINE void sum_rows_plain(float *acc, const unsigned char *const *rows,
+                               size_t n_rows, size_t dim, int dt)
+{
+    size_t j = 0;
+    for (; j + PLAIN_BLOCK <= dim; j += PLAIN_BLOCK) {
+        float a[PLAIN_BLOCK];
+        memcpy(a, acc + j, sizeof a);
+        for (size_t r = 0; r < n_rows; r++)
+            for (size_t k = 0; k < PLAIN_BLOCK; k++) a[k] += ld_float_elem(rows[r], j + k, dt);
+        memcpy(acc + j, a, sizeof a);
+    }
+    for (size_t r = 0; r < n_rows; r++)
+        for (size_t k = j; k < dim; k++) acc[k] += ld_float_elem(rows[r], k, dt);
+}
+
+static void sum_rows_f32(float *acc, const unsigned char *const *rows, size_t n_rows, size_t dim)
+{
+    sum_rows_plain(acc, rows, n_rows, dim, M2V_DTYPE_F32);
+}
+
+static void sum_rows_f16(float *acc, const unsigned char *const *rows, size_t n_rows, size_t dim)
+{
+    sum_rows_plain(acc, rows, n_rows, dim, M2V_DTYPE_F16);
+}
+
+static void sum_rows_bf16(float *acc, const unsigned char *const *rows, size_t n_rows, size_t dim)
+{
+    sum_rows_plain(acc, rows, n_rows, dim, M2V_DTYPE_BF16);
 }
 
 #if defined(__GNUC__) && defined(__x86_64__)
@@ -195,30 +243,76 @@ static bool cpu_has_f16c(void)
     return (lo & 6u) == 6u;
 }
 
-__attribute__((target("avx,f16c"))) static void add_f16_row_f16c(float *acc,
-                                                                 const unsigned char *row,
-                                                                 size_t dim)
+/* Eight elements from column j of a float32 or float16 row, as float32
+** (F16C's conversion is exact, like h2f). */
+__attribute__((target("avx,f16c"))) M2V_INLINE __m256 ld8(const unsigned char *row, size_t j,
+                                                         int dt)
 {
-    size_t j = 0;
-    for (; j + 8 <= dim; j += 8) {
-        __m128i h = _mm_loadu_si128((const __m128i *)(const void *)(row + 2 * j));
-        __m256 a = _mm256_loadu_ps(acc + j);
-        _mm256_storeu_ps(acc + j, _mm256_add_ps(a, _mm256_cvtph_ps(h)));
-    }
-    for (; j < dim; j++) acc[j] += h2f(ld_u16(row + 2 * j));
+    if (dt == M2V_DTYPE_F16)
+        return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(const void *)(row + 2 * j)));
+    return _mm256_loadu_ps((const float *)(const void *)(row + 4 * j));
 }
-/* acc[0..dim) += row of float32, eight lanes at a time: still one add per
-** element in row order, so the sums are those of the plain loop. */
-__attribute__((target("avx"))) static void add_f32_row_avx(float *acc,
-                                                          const unsigned char *row,
-                                                          size_t dim)
+
+/* The AVX row summer: 64 columns (eight registers) at a time, then eight,
+** then the plain loop for the last few. */
+__attribute__((target("avx,f16c"))) M2V_INLINE void sum_rows_avx(float *acc,
+                                                                 const unsigned char *const *rows,
+                                                                 size_t n_rows, size_t dim, int dt)
 {
     size_t j = 0;
-    for (; j + 8 <= dim; j += 8) {
-        __m256 r = _mm256_loadu_ps((const float *)(const void *)(row + 4 * j));
-        _mm256_storeu_ps(acc + j, _mm256_add_ps(_mm256_loadu_ps(acc + j), r));
+    for (; j + 64 <= dim; j += 64) {
+        __m256 a0 = _mm256_loadu_ps(acc + j), a1 = _mm256_loadu_ps(acc + j + 8);
+        __m256 a2 = _mm256_loadu_ps(acc + j + 16), a3 = _mm256_loadu_ps(acc + j + 24);
+        __m256 a4 = _mm256_loadu_ps(acc + j + 32), a5 = _mm256_loadu_ps(acc + j + 40);
+        __m256 a6 = _mm256_loadu_ps(acc + j + 48), a7 = _mm256_loadu_ps(acc + j + 56);
+        for (size_t r = 0; r < n_rows; r++) {
+            const unsigned char *row = rows[r];
+            a0 = _mm256_add_ps(a0, ld8(row, j, dt));
+            a1 = _mm256_add_ps(a1, ld8(row, j + 8, dt));
+            a2 = _mm256_add_ps(a2, ld8(row, j + 16, dt));
+            a3 = _mm256_add_ps(a3, ld8(row, j + 24, dt));
+            a4 = _mm256_add_ps(a4, ld8(row, j + 32, dt));
+            a5 = _mm256_add_ps(a5, ld8(row, j + 40, dt));
+            a6 = _mm256_add_ps(a6, ld8(row, j + 48, dt));
+            a7 = _mm256_add_ps(a7, ld8(row, j + 56, dt));
+        }
+        _mm256_storeu_ps(acc + j, a0), _mm256_storeu_ps(acc + j + 8, a1);
+        _mm256_storeu_ps(acc + j + 16, a2), _mm256_storeu_ps(acc + j + 24, a3);
+        _mm256_storeu_ps(acc + j + 32, a4), _mm256_storeu_ps(acc + j + 40, a5);
+        _mm256_storeu_ps(acc + j + 48, a6), _mm256_storeu_ps(acc + j + 56, a7);
     }
-    for (; j < dim; j++) acc[j] += ld_f32(row + 4 * j);
+    for (; j + 8 <= dim; j += 8) {
+        __m256 a = _mm256_loadu_ps(acc + j);
+        for (size_t r = 0; r < n_rows; r++) a = _mm256_add_ps(a, ld8(rows[r], j, dt));
+        _mm256_storeu_ps(acc + j, a);
+    }
+    for (size_t r = 0; r < n_rows; r++)
+        for (size_t k = j; k < dim; k++) acc[k] += ld_float_elem(rows[r], k, dt);
+}
+
+__attribute__((target("avx,f16c"))) static void sum_rows_f32_avx(float *acc,
+                                                                 const unsigned char *const *rows,
+                                                                 size_t n_rows, size_t dim)
+{
+    sum_rows_avx(acc, rows, n_rows, dim, M2V_DTYPE_F32);
+}
+
+__attribute__((target("avx,f16c"))) static void sum_rows_f16_f16c(float *acc,
+                                                                  const unsigned char *const *rows,
+                                                                  size_t n_rows, size_t dim)
+{
+    sum_rows_avx(acc, rows, n_rows, dim, M2V_DTYPE_F16);
+}
+
+/* dst[0..n) = src[0..n) / d, eight lanes at a time (the same quotients). */
+__attribute__((target("avx"))) static void div_floats_avx(float *dst, const float *src, float d,
+                                                        size_t n)
+{
+    size_t j = 0;
+    __m256 dv = _mm256_set1_ps(d);
+    for (; j + 8 <= n; j += 8)
+        _mm256_storeu_ps(dst + j, _mm256_div_ps(_mm256_loadu_ps(src + j), dv));
+    for (; j < n; j++) dst[j] = src[j] / d;
 }
 
 /* x[0..n) = nearest float16 values (ties to even), in hardware: the
@@ -233,6 +327,20 @@ __attribute__((target("avx,f16c"))) static void round_f16_f16c(float *x, size_t 
     for (; j < n; j++) x[j] = round_f16f(x[j]);
 }
 #endif
+
+/* dst[0..n) = src[0..n) / d (dst may be src). */
+static void div_floats(const m2v_pool *p, float *dst, const float *src, float d, size_t n)
+{
+#ifdef M2V_HAVE_F16C_PATH
+    if (p->f16_simd) {
+        div_floats_avx(dst, src, d, n);
+        return;
+    }
+#else
+    (void)p;
+#endif
+    for (size_t j = 0; j < n; j++) dst[j] = src[j] / d;
+}
 
 static void round_f16_all(const m2v_pool *p, float *x, size_t n)
 {
@@ -287,17 +395,19 @@ static inline const unsigned char *row_of(const m2v_pool *p, int32_t id)
     return p->emb + r * p->row_bytes;
 }
 
-/* Asks for the next row early: rows are scattered over a table usually far
-** larger than the caches. */
-static inline void prefetch_row(const m2v_pool *p, int32_t id)
+/* Asks for a row early: rows are scattered over a table usually far larger
+** than the caches. */
+static inline void prefetch_row(const m2v_pool *p, const unsigned char *row)
 {
 #if defined(__GNUC__)
-    const unsigned char *r = row_of(p, id);
-    for (size_t off = 0; off < p->row_bytes; off += 64) __builtin_prefetch(r + off);
+    for (size_t off = 0; off < p->row_bytes; off += 64) __builtin_prefetch(row + off);
 #else
-    (void)p, (void)id;
+    (void)p, (void)row;
 #endif
 }
+
+/* Rows summed per call of a row summer. */
+#define ROW_GROUP 8
 
 /* numpy's pairwise summation (FLOAT_pairwise_sum), used by add.reduce along
 ** a contiguous axis, hence by np.linalg.norm(x, axis=1). */
@@ -323,29 +433,17 @@ static float pairwise_sum(const float *a, size_t n)
     return pairwise_sum(a, n2) + pairwise_sum(a + n2, n - n2);
 }
 
-/* acc[0..dim) += row of float32 / bfloat16 (exact widenings). */
-static void add_f32_row(float *acc, const unsigned char *row, size_t dim)
-{
-    for (size_t j = 0; j < dim; j++) acc[j] += ld_f32(row + 4 * j);
-}
-
-static void add_bf16_row(float *acc, const unsigned char *row, size_t dim)
-{
-    for (size_t j = 0; j < dim; j++) acc[j] += m2v_bf16_to_f32(ld_u16(row + 2 * j));
-}
-
-/* The row adder for a table whose rows sum into float32 accumulators (F32,
-** F16, BF16): one add per element in row order whichever is chosen, so the
-** SIMD versions give the same sums. */
-static void (*float_row_adder(const m2v_pool *p))(float *, const unsigned char *, size_t)
+/* The row summer for a table whose rows sum into float32 accumulators
+** (F32, F16, BF16); every choice gives the same sums. */
+static row_summer float_row_summer(const m2v_pool *p)
 {
 #ifdef M2V_HAVE_F16C_PATH
-    if (p->f16_simd && p->edt == M2V_DTYPE_F32) return add_f32_row_avx;
-    if (p->f16_simd && p->edt == M2V_DTYPE_F16) return add_f16_row_f16c;
+    if (p->f16_simd && p->edt == M2V_DTYPE_F32) return sum_rows_f32_avx;
+    if (p->f16_simd && p->edt == M2V_DTYPE_F16) return sum_rows_f16_f16c;
 #endif
-    if (p->edt == M2V_DTYPE_F16) return add_f16_row;
-    if (p->edt == M2V_DTYPE_BF16) return add_bf16_row;
-    return add_f32_row;
+    if (p->edt == M2V_DTYPE_F16) return sum_rows_f16;
+    if (p->edt == M2V_DTYPE_BF16) return sum_rows_bf16;
+    return sum_rows_f32;
 }
 
 /* ---- mean -------------------------------------------------------------- */
@@ -361,16 +459,22 @@ static size_t sum_plain(const m2v_pool *p, const int32_t *ids, size_t n,
     case M2V_DTYPE_F32:
     case M2V_DTYPE_F16:
     case M2V_DTYPE_BF16: {
-        /* float32 accumulators; the row adder is chosen once per call. */
-        void (*add_row)(float *, const unsigned char *, size_t) = float_row_adder(p);
-        float *acc = accv;
+        /* float32 accumulators, summed a group of rows at a time by the
+        ** row summer chosen once per call */
+        row_summer sum_rows = float_row_summer(p);
+        const unsigned char *group[ROW_GROUP] = {0};
+        size_t k = 0;
         for (size_t i = 0; i < n; i++) {
             if (ids[i] == skip) continue;
-            const unsigned char *row = row_of(p, ids[i]);
-            if (i + 1 < n) prefetch_row(p, ids[i + 1]);
-            add_row(acc, row, dim);
-            used++;
+            group[k] = row_of(p, ids[i]);
+            if (++k == ROW_GROUP) {
+                sum_rows(accv, group, k, dim);
+                used += k;
+                k = 0;
+            }
         }
+        if (k) sum_rows(accv, group, k, dim);
+        used += k;
         break;
     }
     case M2V_DTYPE_F64: {
@@ -378,7 +482,7 @@ static size_t sum_plain(const m2v_pool *p, const int32_t *ids, size_t n,
         for (size_t i = 0; i < n; i++) {
             if (ids[i] == skip) continue;
             const unsigned char *row = row_of(p, ids[i]);
-            if (i + 1 < n) prefetch_row(p, ids[i + 1]);
+            if (i + 1 < n) prefetch_row(p, row_of(p, ids[i + 1]));
             for (size_t j = 0; j < dim; j++) acc[j] += ld_f64(row + 8 * j);
             used++;
         }
@@ -394,7 +498,7 @@ static size_t sum_plain(const m2v_pool *p, const int32_t *ids, size_t n,
         for (size_t i = 0; i < n; i++) {
             if (ids[i] == skip) continue;
             const signed char *row = (const signed char *)row_of(p, ids[i]);
-            if (i + 1 < n) prefetch_row(p, ids[i + 1]);
+            if (i + 1 < n) prefetch_row(p, row_of(p, ids[i + 1]));
             for (size_t j = 0; j < dim; j++) lane[j] += row[j];
             used++;
             if (++pending == ((size_t)1 << 23)) {
@@ -424,7 +528,7 @@ static size_t sum_weighted(const m2v_pool *p, const int32_t *ids, size_t n,
     for (size_t i = 0; i < n; i++) {
         if (ids[i] == skip) continue;
         const unsigned char *row = row_of(p, ids[i]);
-        if (i + 1 < n) prefetch_row(p, ids[i + 1]);
+        if (i + 1 < n) prefetch_row(p, row_of(p, ids[i + 1]));
         double w = ld_real(p->weights + wsz * (size_t)ids[i], p->wdt);
         used++;
         if (p->prod == M2V_DTYPE_F64) {
@@ -478,7 +582,15 @@ void m2v_pool_mean(const m2v_pool *p, const int32_t *ids, size_t n,
         for (size_t j = 0; j < dim; j++) out[j] = (float)((double)acc[j] / c);
     } else {
         const float *acc = scratch;
-        for (size_t j = 0; j < dim; j++) out[j] = (float)((double)acc[j] / c);
+        if (used <= ((size_t)1 << 24)) {
+            /* The same values in float, which vectorises better: a float
+            ** quotient of floats computed in double then rounded to float
+            ** is the correctly rounded float quotient (53 >= 2 * 24 + 2),
+            ** and a count up to 2^24 is exact in float. */
+            div_floats(p, out, acc, (float)used, dim);
+        } else {
+            for (size_t j = 0; j < dim; j++) out[j] = (float)((double)acc[j] / c);
+        }
         /* np.mean of a float16 array returns float16; a float16 output
         ** array rounds what is stored in it */
         if (acc_kind == M2V_DTYPE_F16 || out16) round_f16_all(p, out, dim);
@@ -487,7 +599,7 @@ void m2v_pool_mean(const m2v_pool *p, const int32_t *ids, size_t n,
     float *sq = (float *)((double *)scratch + dim);
     for (size_t j = 0; j < dim; j++) sq[j] = out[j] * out[j];
     float norm = sqrtf(pairwise_sum(sq, dim)) + 1e-32f;
-    for (size_t j = 0; j < dim; j++) out[j] = out[j] / norm;
+    div_floats(p, out, out, norm, dim);
     if (out16) round_f16_all(p, out, dim); /* (out32 / norm).astype(float16) */
 }
 

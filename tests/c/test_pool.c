@@ -326,6 +326,80 @@ static void numerics(void)
     }
 }
 
+/* ---- exact sums ------------------------------------------------------- */
+
+/* numpy's order for float32/float16/bfloat16 tables, written plainly: a
+** running float32 sum over the rows, then the float64 quotient rounded to
+** float32. Every row-summing path (plain, AVX, F16C; whole column blocks,
+** eight-column blocks and the tail; full and partial row groups) must give
+** these bits exactly. */
+static void exact_sums(void)
+{
+    static const int edts[] = {M2V_DTYPE_F32, M2V_DTYPE_F16, M2V_DTYPE_BF16};
+    static const size_t dims[] = {1, 3, 8, 13, 64, 77, 130, 300};
+    static const size_t lens[] = {0, 1, 7, 8, 9, 17, 40};
+    const size_t vocab = 60, n_seqs = sizeof lens / sizeof lens[0];
+    int32_t ids[128];
+    size_t offs[8] = {0};
+    for (size_t q = 0; q < n_seqs; q++) offs[q + 1] = offs[q] + lens[q];
+    for (size_t k = 0; k < offs[n_seqs]; k++) ids[k] = (int32_t)(rnd() % vocab);
+    ids[2] = 1; /* an unk to drop inside a group */
+    for (size_t e = 0; e < 3; e++)
+        for (size_t d = 0; d < sizeof dims / sizeof dims[0]; d++) {
+            const size_t dim = dims[d];
+            synth s;
+            if (synth_make(&s, edts[e], vocab, vocab, dim, 0, 0, 0, false)) continue;
+            float *out = malloc(n_seqs * dim * sizeof *out), *acc = malloc(dim * sizeof *acc);
+            m2v_encode_options o;
+            m2v_encode_options_init(&o);
+            o.normalize = 0;
+            m2v_error err;
+            CHECK_RC(m2v_encode_ids(s.m, ids, offs, n_seqs, &o, out, n_seqs * dim, &err),
+                     M2V_OK, &err);
+            size_t bad = 0;
+            for (size_t q = 0; q < n_seqs; q++) {
+                size_t used = 0;
+                for (size_t j = 0; j < dim; j++) acc[j] = 0.0f;
+                for (size_t k = offs[q]; k < offs[q + 1]; k++) {
+                    if (ids[k] == 1) continue;
+                    for (size_t j = 0; j < dim; j++) acc[j] += (float)s.ref_emb[ids[k] * dim + j];
+                    used++;
+                }
+                for (size_t j = 0; j < dim; j++) {
+                    float want = used ? (float)((double)acc[j] / (double)used) : 0.0f;
+                    if (edts[e] == M2V_DTYPE_F16) want = m2v_round_f16(want); /* float16 mean */
+                    if (memcmp(&want, &out[q * dim + j], sizeof want) != 0) bad++;
+                }
+            }
+            CHECK_MSG(bad == 0, "dtype %d dim %zu: %zu values differ from the running sum",
+                      edts[e], dim, bad);
+            free(out);
+            free(acc);
+            synth_free(&s);
+        }
+}
+
+/* pool.c divides a float32 sum by a count up to 2^24 in float32: the same
+** value as numpy's float64 quotient rounded to float32, since a float32
+** quotient computed in float64 rounds once more innocuously (53 >= 2*24+2). */
+static void float_quotients(void)
+{
+    size_t bad = 0;
+    for (int k = 0; k < 2000000; k++) {
+        uint32_t bits = rnd() << 11 ^ rnd();
+        float a;
+        memcpy(&a, &bits, 4);
+        if (!isfinite(a)) continue;
+        uint32_t c = k % 4 == 0 ? (uint32_t)(k / 4 % 64 + 1) : rnd() % (1u << 24) + 1;
+        if (k % 1000 == 1) c = 1u << 24;
+        volatile float cf = (float)c;
+        float got = a / cf;
+        float want = (float)((double)a / (double)c);
+        if (memcmp(&got, &want, 4) != 0) bad++;
+    }
+    CHECK_MSG(bad == 0, "%zu float32 quotients differ from numpy's", bad);
+}
+
 /* ---- speed ------------------------------------------------------------- */
 
 static void speed(void)
@@ -372,6 +446,8 @@ int main(int argc, char **argv)
 {
     conversions();
     numerics();
+    exact_sums();
+    float_quotients();
     /* rough pooling speed: test_pool --speed */
     if (argc > 1 && strcmp(argv[1], "--speed") == 0) speed();
     return t_done("test_pool");
