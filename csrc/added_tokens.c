@@ -156,6 +156,8 @@ static int build_matcher(m2v_added_vocab *av, bool normalized,
         lens[k] = t->pattern_len;
         vals[k] = (int32_t)k;
         mt->first[(unsigned char)t->pattern[0]] = 1;
+        if (k == 0) mt->only_first = (unsigned char)t->pattern[0];
+        else if (mt->only_first != (unsigned char)t->pattern[0]) mt->only_first = -1;
         k++;
     }
     mt->n = n;
@@ -362,15 +364,20 @@ bool m2v_added_next(const m2v_added_matcher *mt, const char *s, size_t len,
     const m2v_datrie *t = &mt->trie;
     size_t p = *pos;
     while (p < len) {
-        while (p < len && !mt->first[(unsigned char)s[p]]) p++;
+        if (mt->only_first >= 0) { /* e.g. "[" of [CLS], [SEP], [MASK] */
+            const char *f = memchr(s + p, mt->only_first, len - p);
+            p = f ? (size_t)(f - s) : len;
+        } else {
+            while (p < len && !mt->first[(unsigned char)s[p]]) p++;
+        }
         if (p == len) break;
         int32_t node = 0, best = -1;
         size_t best_end = p;
         for (size_t i = p; i < len; i++) {
             node = m2v_datrie_next(t, node, (uint8_t)s[i]);
             if (node < 0) break;
-            if (t->value[node] >= 0) {
-                best = t->value[node];
+            if (t->slot[node].value >= 0) {
+                best = t->slot[node].value;
                 best_end = i + 1;
             }
         }

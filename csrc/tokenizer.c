@@ -99,10 +99,22 @@ static inline void emit(sink *o, int32_t id)
     if (o->n >= o->max) o->stop = true;
 }
 
-/* Runs the model on one word and emits its ids. */
+/* Runs the model on one word and emits its ids: straight into the caller's
+** array when a word's worst case (one id per byte) fits there, through the
+** scratch otherwise. */
 static void emit_word(const native_tok *tk, scratch *sc, sink *o,
                       const char *w, size_t len)
 {
+    if (o->n < o->cap && o->cap - o->n >= len + 1) {
+        size_t n = m2v_wordpiece_word(tk->wp, w, len, o->ids + o->n);
+        if (n == (size_t)-1) { /* unknown token needed but absent */
+            o->failed = o->stop = true;
+            return;
+        }
+        o->n += n;
+        if (o->n >= o->max) o->stop = true;
+        return;
+    }
     if (sc->wids_cap < len + 1) {
         /* a word of len bytes gives at most len ids; keep cap * 4 (and the
         ** doubling) inside size_t on 32-bit targets */
@@ -205,12 +217,24 @@ static void piece_fused(const native_tok *tk, scratch *sc, sink *o,
         unsigned char b = (unsigned char)s[i];
         if (b < 0x80) {
             switch (tk->ascii_cls[b]) {
-            case C_WORD:
-                if (w->n == w->cap && m2v_bytevec_reserve(w, w->n + 1) != 0)
-                    goto oom;
-                w->v[w->n++] = tk->ascii_map[b];
-                i++;
+            case C_WORD: { /* the whole run of ASCII word chars */
+                /* in locals: stores through char * could alias w's fields */
+                char *v = w->v;
+                size_t n = w->n, cap = w->cap;
+                do {
+                    if (n == cap) {
+                        w->n = n;
+                        if (m2v_bytevec_reserve(w, n + 1) != 0) goto oom;
+                        v = w->v;
+                        cap = w->cap;
+                    }
+                    v[n++] = tk->ascii_map[b];
+                    if (++i == len) break;
+                    b = (unsigned char)s[i];
+                } while (b < 0x80 && tk->ascii_cls[b] == C_WORD);
+                w->n = n;
                 continue;
+            }
             case C_SPACE:
                 flush(tk, sc, o);
                 i++;

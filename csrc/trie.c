@@ -2,7 +2,7 @@
 ** trie.c -- a double-array trie over bytes (Aoe 1989).
 **
 ** One array access per input byte: the child of node s by byte b is slot
-** base[s] + b if check[that slot] == s. Used for the WordPiece vocabulary
+** slot[s].base + b if slot[that].check == s. Used for the WordPiece vocabulary
 ** and the added-token patterns. Built once at load; read-only afterwards,
 ** so any number of threads may walk it.
 */
@@ -48,15 +48,9 @@ static int grow(m2v_datrie *t, freelist *fl, size_t need)
         if (cap > (size_t)INT32_MAX / 2) return -1;
         cap *= 2;
     }
-    int32_t *b = realloc(t->base, cap * sizeof *b);
-    if (!b) return -1;
-    t->base = b;
-    int32_t *c = realloc(t->check, cap * sizeof *c);
-    if (!c) return -1;
-    t->check = c;
-    int32_t *v = realloc(t->value, cap * sizeof *v);
-    if (!v) return -1;
-    t->value = v;
+    m2v_dslot *s = realloc(t->slot, cap * sizeof *s);
+    if (!s) return -1;
+    t->slot = s;
     int32_t *n = realloc(fl->next, cap * sizeof *n);
     if (!n) return -1;
     fl->next = n;
@@ -64,9 +58,7 @@ static int grow(m2v_datrie *t, freelist *fl, size_t need)
     if (!p) return -1;
     fl->prev = p;
     for (size_t i = t->size; i < cap; i++) {
-        t->base[i] = 0;
-        t->check[i] = -1;
-        t->value[i] = -1;
+        t->slot[i] = (m2v_dslot){0, -1, -1};
         fl->prev[i] = fl->tail;
         fl->next[i] = -1;
         if (fl->tail >= 0) fl->next[fl->tail] = (int32_t)i;
@@ -79,7 +71,7 @@ static int grow(m2v_datrie *t, freelist *fl, size_t need)
 
 static void take(m2v_datrie *t, freelist *fl, size_t slot, int32_t parent)
 {
-    t->check[slot] = parent;
+    t->slot[slot].check = parent;
     int32_t p = fl->prev[slot], n = fl->next[slot];
     if (p >= 0) fl->next[p] = n;
     else fl->head = n;
@@ -90,9 +82,7 @@ static void take(m2v_datrie *t, freelist *fl, size_t slot, int32_t parent)
 void m2v_datrie_free(m2v_datrie *t)
 {
     if (!t) return;
-    free(t->base);
-    free(t->check);
-    free(t->value);
+    free(t->slot);
     memset(t, 0, sizeof *t);
 }
 
@@ -106,7 +96,7 @@ int m2v_datrie_build(m2v_datrie *t, const char *const *keys,
     int rc = -1;
 
     if (grow(t, &fl, 1024) != 0) goto done;
-    take(t, &fl, 0, 0); /* the root's slot (its own parent) */
+    take(t, &fl, 0, M2V_DATRIE_ROOT); /* the root's slot: no parent */
     if (n == 0) {
         rc = 0;
         goto done;
@@ -144,7 +134,7 @@ int m2v_datrie_build(m2v_datrie *t, const char *const *keys,
         work w = queue[qhead++];
         size_t lo = w.lo;
         if (lo < w.hi && refs[lo].len == w.depth) {
-            t->value[w.node] = refs[lo].value;
+            t->slot[w.node].value = refs[lo].value;
             lo++;
         }
         if (lo == w.hi) continue;
@@ -172,13 +162,13 @@ int m2v_datrie_build(m2v_datrie *t, const char *const *keys,
                 base = (size_t)f - bytes[0];
                 if (grow(t, &fl, base + 257) != 0) goto done;
                 size_t j = 1;
-                while (j < nb && t->check[base + bytes[j]] == -1) j++;
+                while (j < nb && t->slot[base + bytes[j]].check == -1) j++;
                 if (j == nb) break;
             }
             f = fl.next[f];
         }
         if (base > (size_t)INT32_MAX - 256) goto done;
-        t->base[w.node] = (int32_t)base;
+        t->slot[w.node].base = (int32_t)base;
         for (size_t j = 0; j < nb; j++) take(t, &fl, base + bytes[j], w.node);
 
         /* Queue one work item per child. */

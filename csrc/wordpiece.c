@@ -92,10 +92,10 @@ static int build_links(m2v_wordpiece *wp)
         in_cont[wp->prefix_node] = 1;
         while (qh < qt) {
             int32_t u = queue[qh++];
-            int64_t base = t->base[u];
+            int64_t base = t->slot[u].base;
             for (int c = 0; c < 256; c++) {
                 int64_t x = base + c;
-                if (x > 0 && (uint64_t)x < n && t->check[x] == u &&
+                if (x > 0 && (uint64_t)x < n && t->slot[x].check == u &&
                     x != u && !in_cont[x]) {
                     in_cont[x] = 1;
                     queue[qt++] = (int32_t)x;
@@ -111,22 +111,22 @@ static int build_links(m2v_wordpiece *wp)
         queue[qt++] = root;
         while (qh < qt) {
             int32_t u = queue[qh++];
-            int64_t base = t->base[u];
+            int64_t base = t->slot[u].base;
             for (int c = 0; c < 256; c++) {
                 int64_t x = base + c;
-                if (!(x > 0 && (uint64_t)x < n && t->check[x] == u)) continue;
+                if (!(x > 0 && (uint64_t)x < n && t->slot[x].check == u)) continue;
                 int32_t v = (int32_t)x;
                 if (pass == 1 && in_cont[v]) continue; /* done in pass 0 */
                 queue[qt++] = v;
                 /* Pops of v: collected in tmp, then appended to the pool. */
                 size_t tn = 0;
-                if (t->value[v] >= 0) {
+                if (t->slot[v].value >= 0) {
                     if (tmp_cap < 1) {
                         tmp_cap = 64;
                         tmp = malloc(tmp_cap * sizeof *tmp);
                         if (!tmp) goto done;
                     }
-                    tmp[tn++] = t->value[v];
+                    tmp[tn++] = t->slot[v].value;
                     fail[v] = cont;
                 } else if (u == root) {
                     fail[v] = FAIL_NONE;
@@ -268,7 +268,7 @@ int m2v_wordpiece_new(const m2v_json *model, m2v_wordpiece **out,
     ** one trie node carries each key's value. */
     size_t distinct = 0;
     for (size_t q = 0; q < wp->trie.size; q++)
-        distinct += wp->trie.value[q] >= 0;
+        distinct += wp->trie.slot[q].value >= 0;
     wp->prefix_node = m2v_datrie_walk(&wp->trie, 0, prefix, prefix_len);
     char *pcopy = malloc(prefix_len + 1);
     if (!pcopy) {
@@ -303,7 +303,7 @@ int64_t m2v_wordpiece_lookup(const m2v_wordpiece *wp, const char *s,
 {
     int32_t node = m2v_datrie_walk(&wp->trie, 0, s, len);
     if (node < 0) return -1;
-    return wp->trie.value[node];
+    return wp->trie.slot[node].value;
 }
 
 /* The plain greedy search: from each position, one walk down the trie to
@@ -321,9 +321,9 @@ static size_t greedy(const m2v_wordpiece *wp, const char *w, size_t len,
         for (size_t i = pos; i < len; i++) {
             s = m2v_datrie_next(t, s, (uint8_t)w[i]);
             if (s < 0) break;
-            if (t->value[s] >= 0) {
+            if (t->slot[s].value >= 0) {
                 best = i + 1;
-                best_id = t->value[s];
+                best_id = t->slot[s].value;
             }
         }
         if (best_id < 0) return (size_t)-1;
@@ -346,8 +346,8 @@ static size_t linmaxmatch(const m2v_wordpiece *wp, const char *w, size_t len,
         int32_t v;
         while (u < 0 || (v = m2v_datrie_next(t, u, c)) < 0) {
             if (u < 0 || u == 0 || u == cont) return (size_t)-1;
-            if (t->value[u] >= 0) { /* the usual case: u is a token */
-                ids[n++] = t->value[u];
+            if (t->slot[u].value >= 0) { /* the usual case: u is a token */
+                ids[n++] = t->slot[u].value;
                 u = cont;
                 continue;
             }
@@ -360,8 +360,8 @@ static size_t linmaxmatch(const m2v_wordpiece *wp, const char *w, size_t len,
         u = v;
     }
     while (u != cont && u != FAIL_EMPTY) {
-        if (t->value[u] >= 0) {
-            ids[n++] = t->value[u];
+        if (t->slot[u].value >= 0) {
+            ids[n++] = t->slot[u].value;
             u = cont;
             continue;
         }
@@ -377,12 +377,17 @@ static size_t linmaxmatch(const m2v_wordpiece *wp, const char *w, size_t len,
 size_t m2v_wordpiece_word(const m2v_wordpiece *wp, const char *w, size_t len,
                           int32_t *ids)
 {
-    size_t chars = 0;
-    for (size_t i = 0; i < len; i++)
-        chars += ((unsigned char)w[i] & 0xC0) != 0x80;
+    size_t chars = len; /* chars <= bytes: count only when it may matter */
+    if (len > wp->max_chars) {
+        chars = 0;
+        for (size_t i = 0; i < len; i++)
+            chars += ((unsigned char)w[i] & 0xC0) != 0x80;
+    }
     size_t n = (size_t)-1;
     if (chars <= wp->max_chars) {
+        /* (the first byte is tested alone first: memcmp is a call) */
         if (wp->linear && !(wp->prefix_len > 0 && len >= wp->prefix_len &&
+                            w[0] == wp->prefix[0] &&
                             memcmp(w, wp->prefix, wp->prefix_len) == 0))
             n = linmaxmatch(wp, w, len, ids);
         else
