@@ -123,9 +123,10 @@ def _as_texts(sentences: Any) -> tuple[list[str], bool]:
     if isinstance(sentences, str):
         return [sentences], True
     texts = sentences if isinstance(sentences, list) else list(sentences)
-    for i, t in enumerate(texts):
-        if not isinstance(t, str):
-            raise TypeError(f"sentences[{i}] is {type(t).__name__}, expected str")
+    if not set(map(type, texts)) <= {str}:  # C speed; subclasses of str take the loop
+        for i, t in enumerate(texts):
+            if not isinstance(t, str):
+                raise TypeError(f"sentences[{i}] is {type(t).__name__}, expected str")
     return texts, False
 
 
