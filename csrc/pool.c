@@ -409,28 +409,66 @@ static inline void prefetch_row(const m2v_pool *p, const unsigned char *row)
 /* Rows summed per call of a row summer. */
 #define ROW_GROUP 8
 
-/* numpy's pairwise summation (FLOAT_pairwise_sum), used by add.reduce along
-** a contiguous axis, hence by np.linalg.norm(x, axis=1). */
-static float pairwise_sum(const float *a, size_t n)
+/* The eight partial sums of numpy's pairwise summation over a block of
+** 8 <= n <= 128 squares: r[j] = sum of x[i]^2 for i = j, j + 8, ... below
+** n - n % 8, each square rounded to float first (numpy squares into a
+** float32 array, then sums it). */
+static void sum_squares_8(const float *x, size_t n, float r[8])
+{
+    for (int j = 0; j < 8; j++) r[j] = x[j] * x[j];
+    for (size_t i = 8; i < n - (n % 8); i += 8)
+        for (int j = 0; j < 8; j++) {
+            float s = x[i + j] * x[i + j];
+            r[j] += s;
+        }
+}
+
+#ifdef M2V_HAVE_F16C_PATH
+/* The same, eight lanes at a time (one register holds r). */
+__attribute__((target("avx"))) static void sum_squares_8_avx(const float *x, size_t n,
+                                                           float r[8])
+{
+    __m256 v = _mm256_loadu_ps(x);
+    __m256 acc = _mm256_mul_ps(v, v);
+    for (size_t i = 8; i < n - (n % 8); i += 8) {
+        v = _mm256_loadu_ps(x + i);
+        acc = _mm256_add_ps(acc, _mm256_mul_ps(v, v));
+    }
+    _mm256_storeu_ps(r, acc);
+}
+#endif
+
+/* numpy's pairwise summation (FLOAT_pairwise_sum) of x[0..n) squared:
+** add.reduce of x * x along a contiguous axis, as in
+** np.linalg.norm(x, axis=1). */
+static float pairwise_sum_squares(const m2v_pool *p, const float *x, size_t n)
 {
     if (n < 8) {
         float res = 0.0f;
-        for (size_t i = 0; i < n; i++) res += a[i];
+        for (size_t i = 0; i < n; i++) {
+            float s = x[i] * x[i];
+            res += s;
+        }
         return res;
     }
     if (n <= 128) {
-        float r[8], res;
-        size_t i;
-        for (int j = 0; j < 8; j++) r[j] = a[j];
-        for (i = 8; i < n - (n % 8); i += 8)
-            for (int j = 0; j < 8; j++) r[j] += a[i + j];
-        res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-        for (; i < n; i++) res += a[i];
+        float r[8];
+#ifdef M2V_HAVE_F16C_PATH
+        if (p->f16_simd) sum_squares_8_avx(x, n, r);
+        else sum_squares_8(x, n, r);
+#else
+        sum_squares_8(x, n, r);
+#endif
+        float res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        for (size_t i = n - (n % 8); i < n; i++) {
+            float s = x[i] * x[i];
+            res += s;
+        }
         return res;
     }
     size_t n2 = n / 2;
     n2 -= n2 % 8;
-    return pairwise_sum(a, n2) + pairwise_sum(a + n2, n - n2);
+    return pairwise_sum_squares(p, x, n2) + pairwise_sum_squares(p, x + n2, n - n2);
 }
 
 /* The row summer for a table whose rows sum into float32 accumulators
@@ -596,9 +634,7 @@ void m2v_pool_mean(const m2v_pool *p, const int32_t *ids, size_t n,
         if (acc_kind == M2V_DTYPE_F16 || out16) round_f16_all(p, out, dim);
     }
     if (!normalize) return;
-    float *sq = (float *)((double *)scratch + dim);
-    for (size_t j = 0; j < dim; j++) sq[j] = out[j] * out[j];
-    float norm = sqrtf(pairwise_sum(sq, dim)) + 1e-32f;
+    float norm = sqrtf(pairwise_sum_squares(p, out, dim)) + 1e-32f;
     div_floats(p, out, out, norm, dim);
     if (out16) round_f16_all(p, out, dim); /* (out32 / norm).astype(float16) */
 }
