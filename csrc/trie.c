@@ -5,6 +5,13 @@
 ** slot[s].base + b if slot[that].check == s. Used for the WordPiece vocabulary
 ** and the added-token patterns. Built once at load; read-only afterwards,
 ** so any number of threads may walk it.
+**
+** Nodes are placed hottest first: the next node to get its children slots
+** is the one whose subtree holds the smallest value, and slots are taken
+** first-fit from the low end. Vocabularies list frequent tokens first
+** (BERT's from id 1996 on is in frequency order), so the nodes that running
+** text walks through most pack into few cache lines at the start of the
+** array. Placement changes where nodes live, never what the trie holds.
 */
 #include "m2v_tokenizer.h"
 
@@ -28,10 +35,59 @@ static int cmp_keys(const void *pa, const void *pb)
     return a->order < b->order ? -1 : (a->order > b->order ? 1 : 0);
 }
 
+/* A node waiting for its children's slots: its keys are refs[lo..hi), all
+** sharing their first depth bytes; key is the smallest value among them. */
 typedef struct work {
     int32_t node;
+    int32_t key;
     size_t lo, hi, depth;
 } work;
+
+static bool work_before(const work *a, const work *b)
+{
+    return a->key != b->key ? a->key < b->key : a->node < b->node;
+}
+
+/* A binary min-heap of work items (work_before order). */
+typedef struct heap {
+    work *v;
+    size_t n, cap;
+} heap;
+
+static int heap_push(heap *h, work w)
+{
+    if (h->n == h->cap) {
+        size_t cap = h->cap ? 2 * h->cap : 1024;
+        work *v = realloc(h->v, cap * sizeof *v);
+        if (!v) return -1;
+        h->v = v;
+        h->cap = cap;
+    }
+    size_t i = h->n++;
+    while (i > 0 && work_before(&w, &h->v[(i - 1) / 2])) {
+        h->v[i] = h->v[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    h->v[i] = w;
+    return 0;
+}
+
+static work heap_pop(heap *h)
+{
+    work top = h->v[0], last = h->v[--h->n];
+    size_t i = 0;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= h->n) break;
+        if (c + 1 < h->n && work_before(&h->v[c + 1], &h->v[c])) c++;
+        if (!work_before(&h->v[c], &last)) break;
+        h->v[i] = h->v[c];
+        i = c;
+    }
+    if (h->n) h->v[i] = last;
+    return top;
+}
+
 
 /* Free slots form a doubly linked list in increasing order (next/prev
 ** index; -1 ends it), so placement skips taken slots in O(1). */
@@ -91,7 +147,7 @@ int m2v_datrie_build(m2v_datrie *t, const char *const *keys,
 {
     memset(t, 0, sizeof *t);
     key_ref *refs = NULL;
-    work *queue = NULL;
+    heap queue = {NULL, 0, 0};
     freelist fl = {NULL, NULL, -1, -1};
     int rc = -1;
 
@@ -123,15 +179,15 @@ int m2v_datrie_build(m2v_datrie *t, const char *const *keys,
     }
     n = m;
 
-    /* Breadth-first placement; the queue never holds more than one entry
-    ** per trie node, and there are at most 1 + total key bytes nodes. */
-    size_t qcap = 1024, qhead = 0, qtail = 0;
-    queue = malloc(qcap * sizeof *queue);
-    if (!queue) goto done;
-    queue[qtail++] = (work){0, 0, n, 0};
+    /* Hottest-first placement (see the top of the file); the heap holds at
+    ** most one entry per trie node. */
+    int32_t root_key = refs[0].value;
+    for (size_t i = 1; i < n; i++)
+        if (refs[i].value < root_key) root_key = refs[i].value;
+    if (heap_push(&queue, (work){0, root_key, 0, n, 0}) != 0) goto done;
 
-    while (qhead < qtail) {
-        work w = queue[qhead++];
+    while (queue.n > 0) {
+        work w = heap_pop(&queue);
         size_t lo = w.lo;
         if (lo < w.hi && refs[lo].len == w.depth) {
             t->slot[w.node].value = refs[lo].value;
@@ -174,28 +230,17 @@ int m2v_datrie_build(m2v_datrie *t, const char *const *keys,
         /* Queue one work item per child. */
         size_t i = lo;
         for (size_t j = 0; j < nb; j++) {
-            size_t start = i;
-            while (i < w.hi && refs[i].k[w.depth] == bytes[j]) i++;
-            if (qtail == qcap) {
-                /* Compact, then grow if still full. */
-                memmove(queue, queue + qhead, (qtail - qhead) * sizeof *queue);
-                qtail -= qhead;
-                qhead = 0;
-                if (qtail == qcap) {
-                    work *nq = realloc(queue, 2 * qcap * sizeof *nq);
-                    if (!nq) goto done;
-                    queue = nq;
-                    qcap *= 2;
-                }
-            }
-            queue[qtail++] =
-                (work){(int32_t)(base + bytes[j]), start, i, w.depth + 1};
+            work child = {(int32_t)(base + bytes[j]), refs[i].value, i, i, w.depth + 1};
+            for (; i < w.hi && refs[i].k[w.depth] == bytes[j]; i++)
+                if (refs[i].value < child.key) child.key = refs[i].value;
+            child.hi = i;
+            if (heap_push(&queue, child) != 0) goto done;
         }
     }
     rc = 0;
 done:
     free(refs);
-    free(queue);
+    free(queue.v);
     free(fl.next);
     free(fl.prev);
     if (rc != 0) m2v_datrie_free(t);
