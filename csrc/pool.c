@@ -409,6 +409,12 @@ static inline void prefetch_row(const m2v_pool *p, const unsigned char *row)
 /* Rows summed per call of a row summer. */
 #define ROW_GROUP 8
 
+/* How many rows ahead of the one being gathered a row is requested: far
+** enough for a row from memory (and its page walk) to arrive in time
+** (5% faster pooling of en_sentences than no prefetch, 12 vs 16 or 24
+** rows: within noise). */
+#define PREFETCH_AHEAD 12
+
 /* The eight partial sums of numpy's pairwise summation over a block of
 ** 8 <= n <= 128 squares: r[j] = sum of x[i]^2 for i = j, j + 8, ... below
 ** n - n % 8, each square rounded to float first (numpy squares into a
@@ -502,7 +508,9 @@ static size_t sum_plain(const m2v_pool *p, const int32_t *ids, size_t n,
         row_summer sum_rows = float_row_summer(p);
         const unsigned char *group[ROW_GROUP] = {0};
         size_t k = 0;
+        for (size_t i = 0; i < n && i < PREFETCH_AHEAD; i++) prefetch_row(p, row_of(p, ids[i]));
         for (size_t i = 0; i < n; i++) {
+            if (i + PREFETCH_AHEAD < n) prefetch_row(p, row_of(p, ids[i + PREFETCH_AHEAD]));
             if (ids[i] == skip) continue;
             group[k] = row_of(p, ids[i]);
             if (++k == ROW_GROUP) {
