@@ -376,8 +376,8 @@ bool m2v_added_next(const m2v_added_matcher *mt, const char *s, size_t len,
         for (size_t i = p; i < len; i++) {
             node = m2v_datrie_next(t, node, (uint8_t)s[i]);
             if (node < 0) break;
-            if (t->slot[node].value >= 0) {
-                best = t->slot[node].value;
+            if (t->value[node] >= 0) {
+                best = t->value[node];
                 best_end = i + 1;
             }
         }

@@ -107,6 +107,9 @@ static int grow(m2v_datrie *t, freelist *fl, size_t need)
     m2v_dslot *s = realloc(t->slot, cap * sizeof *s);
     if (!s) return -1;
     t->slot = s;
+    int32_t *v = realloc(t->value, cap * sizeof *v);
+    if (!v) return -1;
+    t->value = v;
     int32_t *n = realloc(fl->next, cap * sizeof *n);
     if (!n) return -1;
     fl->next = n;
@@ -114,7 +117,8 @@ static int grow(m2v_datrie *t, freelist *fl, size_t need)
     if (!p) return -1;
     fl->prev = p;
     for (size_t i = t->size; i < cap; i++) {
-        t->slot[i] = (m2v_dslot){0, -1, -1};
+        t->slot[i] = (m2v_dslot){0, -1};
+        t->value[i] = -1;
         fl->prev[i] = fl->tail;
         fl->next[i] = -1;
         if (fl->tail >= 0) fl->next[fl->tail] = (int32_t)i;
@@ -139,6 +143,7 @@ void m2v_datrie_free(m2v_datrie *t)
 {
     if (!t) return;
     free(t->slot);
+    free(t->value);
     memset(t, 0, sizeof *t);
 }
 
@@ -190,7 +195,7 @@ int m2v_datrie_build(m2v_datrie *t, const char *const *keys,
         work w = heap_pop(&queue);
         size_t lo = w.lo;
         if (lo < w.hi && refs[lo].len == w.depth) {
-            t->slot[w.node].value = refs[lo].value;
+            t->value[w.node] = refs[lo].value;
             lo++;
         }
         if (lo == w.hi) continue;

@@ -120,13 +120,13 @@ static int build_links(m2v_wordpiece *wp)
                 queue[qt++] = v;
                 /* Pops of v: collected in tmp, then appended to the pool. */
                 size_t tn = 0;
-                if (t->slot[v].value >= 0) {
+                if (t->value[v] >= 0) {
                     if (tmp_cap < 1) {
                         tmp_cap = 64;
                         tmp = malloc(tmp_cap * sizeof *tmp);
                         if (!tmp) goto done;
                     }
-                    tmp[tn++] = t->slot[v].value;
+                    tmp[tn++] = t->value[v];
                     fail[v] = cont;
                 } else if (u == root) {
                     fail[v] = FAIL_NONE;
@@ -268,7 +268,7 @@ int m2v_wordpiece_new(const m2v_json *model, m2v_wordpiece **out,
     ** one trie node carries each key's value. */
     size_t distinct = 0;
     for (size_t q = 0; q < wp->trie.size; q++)
-        distinct += wp->trie.slot[q].value >= 0;
+        distinct += wp->trie.value[q] >= 0;
     wp->prefix_node = m2v_datrie_walk(&wp->trie, 0, prefix, prefix_len);
     char *pcopy = malloc(prefix_len + 1);
     if (!pcopy) {
@@ -303,7 +303,7 @@ int64_t m2v_wordpiece_lookup(const m2v_wordpiece *wp, const char *s,
 {
     int32_t node = m2v_datrie_walk(&wp->trie, 0, s, len);
     if (node < 0) return -1;
-    return wp->trie.slot[node].value;
+    return wp->trie.value[node];
 }
 
 /* The plain greedy search: from each position, one walk down the trie to
@@ -321,9 +321,9 @@ static size_t greedy(const m2v_wordpiece *wp, const char *w, size_t len,
         for (size_t i = pos; i < len; i++) {
             s = m2v_datrie_next(t, s, (uint8_t)w[i]);
             if (s < 0) break;
-            if (t->slot[s].value >= 0) {
+            if (t->value[s] >= 0) {
                 best = i + 1;
-                best_id = t->slot[s].value;
+                best_id = t->value[s];
             }
         }
         if (best_id < 0) return (size_t)-1;
@@ -346,8 +346,8 @@ static size_t linmaxmatch(const m2v_wordpiece *wp, const char *w, size_t len,
         int32_t v;
         while (u < 0 || (v = m2v_datrie_next(t, u, c)) < 0) {
             if (u < 0 || u == 0 || u == cont) return (size_t)-1;
-            if (t->slot[u].value >= 0) { /* the usual case: u is a token */
-                ids[n++] = t->slot[u].value;
+            if (t->value[u] >= 0) { /* the usual case: u is a token */
+                ids[n++] = t->value[u];
                 u = cont;
                 continue;
             }
@@ -360,8 +360,8 @@ static size_t linmaxmatch(const m2v_wordpiece *wp, const char *w, size_t len,
         u = v;
     }
     while (u != cont && u != FAIL_EMPTY) {
-        if (t->slot[u].value >= 0) {
-            ids[n++] = t->slot[u].value;
+        if (t->value[u] >= 0) {
+            ids[n++] = t->value[u];
             u = cont;
             continue;
         }

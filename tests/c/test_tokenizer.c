@@ -380,13 +380,13 @@ static void test_trie(void)
     int32_t vals[] = {1, 2, 3, 4, 5, 6};
     m2v_datrie t;
     CHECK(m2v_datrie_build(&t, keys, lens, vals, 6) == 0);
-    CHECK(t.slot[0].value == 4);                                   /* "" */
-    CHECK(t.slot[m2v_datrie_walk(&t, 0, "b", 1)].value == 5);       /* last dup */
-    CHECK(t.slot[m2v_datrie_walk(&t, 0, "abc", 3)].value == 3);
-    CHECK(t.slot[m2v_datrie_walk(&t, 0, "ab", 2)].value == 2);
-    CHECK(t.slot[m2v_datrie_walk(&t, 0, "a", 1)].value == -1);
+    CHECK(t.value[0] == 4);                                   /* "" */
+    CHECK(t.value[m2v_datrie_walk(&t, 0, "b", 1)] == 5);       /* last dup */
+    CHECK(t.value[m2v_datrie_walk(&t, 0, "abc", 3)] == 3);
+    CHECK(t.value[m2v_datrie_walk(&t, 0, "ab", 2)] == 2);
+    CHECK(t.value[m2v_datrie_walk(&t, 0, "a", 1)] == -1);
     CHECK(m2v_datrie_walk(&t, 0, "abcd", 4) == -1);
-    CHECK(t.slot[m2v_datrie_walk(&t, 0, "\xff\x00x", 3)].value == 6);
+    CHECK(t.value[m2v_datrie_walk(&t, 0, "\xff\x00x", 3)] == 6);
     CHECK(m2v_datrie_walk(&t, 0, "\xff\x00", 2) >= 0);
     m2v_datrie_free(&t);
     CHECK(m2v_datrie_build(&t, NULL, NULL, NULL, 0) == 0);
