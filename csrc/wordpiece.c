@@ -333,6 +333,24 @@ static size_t greedy(const m2v_wordpiece *wp, const char *w, size_t len,
     return n;
 }
 
+/* From node u, where the next byte has no edge (or the word ended): emits
+** the tokens the greedy search emits there and returns the node it resumes
+** at, or FAIL_NONE when the word is [UNK]. */
+static inline int32_t fail_step(const m2v_wordpiece *wp, int32_t u, int32_t cont,
+                                int32_t *ids, size_t *n)
+{
+    const m2v_datrie *t = &wp->trie;
+    if (t->value[u] >= 0) { /* the usual case: u is a token */
+        ids[(*n)++] = t->value[u];
+        return cont;
+    }
+    int32_t f = wp->fail[u];
+    if (f == FAIL_NONE) return FAIL_NONE;
+    const int32_t *p = wp->pool + wp->pops_off[u];
+    for (uint32_t k = 0; k < wp->pops_len[u]; k++) ids[(*n)++] = p[k];
+    return f;
+}
+
 /* LinMaxMatch (the paper's Algorithm 1). (size_t)-1: [UNK]. */
 static size_t linmaxmatch(const m2v_wordpiece *wp, const char *w, size_t len,
                           int32_t *ids)
@@ -346,31 +364,12 @@ static size_t linmaxmatch(const m2v_wordpiece *wp, const char *w, size_t len,
         int32_t v;
         while (u < 0 || (v = m2v_datrie_next(t, u, c)) < 0) {
             if (u < 0 || u == 0 || u == cont) return (size_t)-1;
-            if (t->value[u] >= 0) { /* the usual case: u is a token */
-                ids[n++] = t->value[u];
-                u = cont;
-                continue;
-            }
-            int32_t f = wp->fail[u];
-            if (f == FAIL_NONE) return (size_t)-1;
-            const int32_t *p = wp->pool + wp->pops_off[u];
-            for (uint32_t k = 0; k < wp->pops_len[u]; k++) ids[n++] = p[k];
-            u = f;
+            if ((u = fail_step(wp, u, cont, ids, &n)) == FAIL_NONE) return (size_t)-1;
         }
         u = v;
     }
-    while (u != cont && u != FAIL_EMPTY) {
-        if (t->value[u] >= 0) {
-            ids[n++] = t->value[u];
-            u = cont;
-            continue;
-        }
-        int32_t f = wp->fail[u];
-        if (f == FAIL_NONE) return (size_t)-1;
-        const int32_t *p = wp->pool + wp->pops_off[u];
-        for (uint32_t k = 0; k < wp->pops_len[u]; k++) ids[n++] = p[k];
-        u = f;
-    }
+    while (u != cont && u != FAIL_EMPTY)
+        if ((u = fail_step(wp, u, cont, ids, &n)) == FAIL_NONE) return (size_t)-1;
     return n;
 }
 
