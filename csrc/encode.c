@@ -67,6 +67,8 @@ static int run_tokenizer(ctx *c, const char *text, size_t len,
         size_t n = 0;
         int r = m->tok.tokenize(m->tok.user_data, c->tok_scratch, text, len,
                                 max_tokens, c->ids, c->cap, &n);
+        if (r == M2V_NOMEM)
+            return m2v_fail(err, M2V_NOMEM, "tokenizer ran out of memory");
         if (r != 0)
             return m2v_fail(err, M2V_TOKENIZER, "tokenizer failed (returned %d)", r);
         if (n <= c->cap || max_tokens <= c->cap) {

@@ -59,7 +59,7 @@ typedef struct sink {
     int32_t *ids;
     size_t cap, n, max;
     bool stop;
-    bool failed;
+    int status; /* 0, or why the text failed: M2V_NOMEM, M2V_TOKENIZER */
 } sink;
 
 /* ---------------------------------------------------------------------------
@@ -92,6 +92,14 @@ static void scratch_free(void *user_data, void *p)
 ** Output
 ** ------------------------------------------------------------------------- */
 
+/* Stops the text with a status: M2V_NOMEM, or M2V_TOKENIZER when a word
+** needs the unknown token and the vocabulary has none. */
+static void fail(sink *o, int status)
+{
+    o->status = status;
+    o->stop = true;
+}
+
 static inline void emit(sink *o, int32_t id)
 {
     if (o->n < o->cap) o->ids[o->n] = id;
@@ -108,7 +116,7 @@ static void emit_word(const native_tok *tk, scratch *sc, sink *o,
     if (o->n < o->cap && o->cap - o->n >= len + 1) {
         size_t n = m2v_wordpiece_word(tk->wp, w, len, o->ids + o->n);
         if (n == (size_t)-1) { /* unknown token needed but absent */
-            o->failed = o->stop = true;
+            fail(o, M2V_TOKENIZER);
             return;
         }
         o->n += n;
@@ -119,14 +127,14 @@ static void emit_word(const native_tok *tk, scratch *sc, sink *o,
         /* a word of len bytes gives at most len ids; keep cap * 4 (and the
         ** doubling) inside size_t on 32-bit targets */
         if (len >= SIZE_MAX / (2 * sizeof *sc->wids)) {
-            o->failed = o->stop = true;
+            fail(o, M2V_NOMEM);
             return;
         }
         size_t cap = sc->wids_cap ? sc->wids_cap : 256;
         while (cap < len + 1) cap *= 2;
         int32_t *p = realloc(sc->wids, cap * sizeof *p);
         if (!p) {
-            o->failed = o->stop = true;
+            fail(o, M2V_NOMEM);
             return;
         }
         sc->wids = p;
@@ -134,7 +142,7 @@ static void emit_word(const native_tok *tk, scratch *sc, sink *o,
     }
     size_t n = m2v_wordpiece_word(tk->wp, w, len, sc->wids);
     if (n == (size_t)-1) { /* unknown token needed but absent */
-        o->failed = o->stop = true;
+        fail(o, M2V_TOKENIZER);
         return;
     }
     for (size_t i = 0; i < n; i++) emit(o, sc->wids[i]);
@@ -150,7 +158,7 @@ static void words(const native_tok *tk, scratch *sc, sink *o, const char *s,
 {
     if (len == 0) return;
     if (m2v_pretokenizer_run(&tk->pt, s, len, &sc->s1, &sc->s2) != 0) {
-        o->failed = o->stop = true;
+        fail(o, M2V_NOMEM);
         return;
     }
     for (size_t i = 0; i < sc->s1.n && !o->stop; i++) {
@@ -168,7 +176,7 @@ static void piece_general(const native_tok *tk, scratch *sc, sink *o,
         if (m2v_utf8_to_u32(s, len, &sc->a) != 0 ||
             m2v_normalizer_run(&tk->nz, &sc->a, &sc->b, &sc->c) != 0 ||
             m2v_u32_to_utf8(sc->a.v, sc->a.n, &sc->norm) != 0) {
-            o->failed = o->stop = true;
+            fail(o, M2V_NOMEM);
             return;
         }
         t = sc->norm.v;
@@ -278,7 +286,7 @@ static void piece_fused(const native_tok *tk, scratch *sc, sink *o,
     w->n = 0;
     return;
 oom:
-    o->failed = o->stop = true;
+    fail(o, M2V_NOMEM);
 }
 
 /* ---------------------------------------------------------------------------
@@ -300,10 +308,9 @@ static int tokenize(void *user_data, void *scratch_p, const char *text,
     scratch *sc = scratch_p, *own = NULL;
     if (!sc) {
         own = sc = scratch_new(user_data);
-        if (!sc) return -1;
+        if (!sc) return M2V_NOMEM;
     }
-    sink o = {ids, ids ? ids_capacity : 0, 0, max_tokens, max_tokens == 0,
-              false};
+    sink o = {ids, ids ? ids_capacity : 0, 0, max_tokens, max_tokens == 0, 0};
     size_t pos = 0, prev = 0;
     m2v_added_match m;
     while (!o.stop &&
@@ -316,7 +323,7 @@ static int tokenize(void *user_data, void *scratch_p, const char *text,
     if (!o.stop && prev < text_len)
         piece(tk, sc, &o, text + prev, text_len - prev);
     if (own) scratch_free(user_data, own);
-    if (o.failed) return -1;
+    if (o.status) return o.status;
     *n_ids = o.n > max_tokens ? max_tokens : o.n;
     return 0;
 }

@@ -158,9 +158,8 @@ typedef struct m2v_error {
 ** Texts have no length limit. Every size m2v computes from a text length,
 ** a token count, n_texts or dim is checked against overflow of size_t
 ** before use (n_texts * dim > SIZE_MAX gives M2V_TOOSMALL); when working
-** memory for a very long text cannot be had, the call fails cleanly
-** (M2V_NOMEM, or M2V_TOKENIZER from the native tokenizer) and the model
-** stays usable. With the default max_length, only the first
+** memory for a very long text cannot be had, the call fails cleanly with
+** M2V_NOMEM and the model stays usable. With the default max_length, only the first
 ** max_length * median_token_length code points of a text are tokenized, so
 ** encoding a text costs O(its length) for the UTF-8 check and little more.
 */
@@ -195,8 +194,10 @@ typedef struct m2v_error {
 **    and report *n_ids = max_tokens.
 **  - If *n_ids > ids_capacity (and the first max_tokens did not fit), m2v
 **    grows its buffer to *n_ids and calls again with the same text.
-**  - Return 0 on success, any non-zero value on failure: the call that asked
-**    for the tokens fails with M2V_TOKENIZER and the text's index.
+**  - Return 0 on success; M2V_NOMEM when working memory could not be had
+**    (the call that asked for the tokens fails with M2V_NOMEM); any other
+**    non-zero value on failure (the call fails with M2V_TOKENIZER). Either
+**    way err->index names the text.
 **  - Every id must be in [0, m2v_vocab_size()); m2v checks and rejects
 **    others with M2V_TOKENIZER.
 **  - scratch is the value scratch_new() returned for the calling thread
