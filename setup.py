@@ -24,4 +24,7 @@ setup(
     version=read_version(),
     cffi_modules=["build.py:ffibuilder"],
     zip_safe=False,
+    # cffi builds the extension against the stable ABI (m2v/_m2v.abi3.so):
+    # one wheel serves every CPython from requires-python's 3.9 on.
+    options={"bdist_wheel": {"py_limited_api": "cp39"}},
 )
