@@ -79,11 +79,24 @@ static int build_links(m2v_wordpiece *wp)
     uint32_t *off = calloc(n, sizeof *off), *cnt = calloc(n, sizeof *cnt);
     int32_t *queue = malloc(n * sizeof *queue);
     uint8_t *in_cont = calloc(n, 1);
-    int32_t *pool = NULL, *tmp = NULL;
+    int32_t *pool = NULL, *tmp = NULL, *kids = NULL;
+    uint32_t *kid_first = NULL;
     size_t pool_n = 0, pool_cap = 0, tmp_cap = 0;
     int rc = -1;
     if (!fail || !off || !cnt || !queue || !in_cont) goto done;
     for (size_t i = 0; i < n; i++) fail[i] = FAIL_NONE;
+
+    /* Children of every node, in byte order: kids[kid_first[u] ..
+    ** kid_first[u + 1]) (one pass over the slots instead of 256 probes per
+    ** node). */
+    kid_first = calloc(n + 2, sizeof *kid_first);
+    kids = malloc(n * sizeof *kids);
+    if (!kid_first || !kids) goto done;
+    for (size_t x = 1; x < n; x++) /* count: kid_first[p + 2] */
+        if (t->slot[x].check >= 0) kid_first[t->slot[x].check + 2]++;
+    for (size_t u = 0; u < n; u++) kid_first[u + 2] += kid_first[u + 1]; /* starts: [p + 1] */
+    for (size_t x = 1; x < n; x++) /* fill; [p + 1] moves on to p's end */
+        if (t->slot[x].check >= 0) kids[kid_first[t->slot[x].check + 1]++] = (int32_t)x;
 
     /* Mark the continuation subtree (the prefix node and below). */
     size_t qh = 0, qt = 0;
@@ -92,13 +105,11 @@ static int build_links(m2v_wordpiece *wp)
         in_cont[wp->prefix_node] = 1;
         while (qh < qt) {
             int32_t u = queue[qh++];
-            int64_t base = t->slot[u].base;
-            for (int c = 0; c < 256; c++) {
-                int64_t x = base + c;
-                if (x > 0 && (uint64_t)x < n && t->slot[x].check == u &&
-                    x != u && !in_cont[x]) {
+            for (uint32_t k = kid_first[u]; k < kid_first[u + 1]; k++) {
+                int32_t x = kids[k];
+                if (!in_cont[x]) {
                     in_cont[x] = 1;
-                    queue[qt++] = (int32_t)x;
+                    queue[qt++] = x;
                 }
             }
         }
@@ -111,11 +122,9 @@ static int build_links(m2v_wordpiece *wp)
         queue[qt++] = root;
         while (qh < qt) {
             int32_t u = queue[qh++];
-            int64_t base = t->slot[u].base;
-            for (int c = 0; c < 256; c++) {
-                int64_t x = base + c;
-                if (!(x > 0 && (uint64_t)x < n && t->slot[x].check == u)) continue;
-                int32_t v = (int32_t)x;
+            for (uint32_t k = kid_first[u]; k < kid_first[u + 1]; k++) {
+                int32_t v = kids[k];
+                uint8_t c = (uint8_t)(v - t->slot[u].base);
                 if (pass == 1 && in_cont[v]) continue; /* done in pass 0 */
                 queue[qt++] = v;
                 /* Pops of v: collected in tmp, then appended to the pool. */
@@ -194,6 +203,8 @@ done:
     free(in_cont);
     free(pool);
     free(tmp);
+    free(kids);
+    free(kid_first);
     return rc;
 }
 
