@@ -211,7 +211,7 @@ typedef struct m2v_pool {
     int mdt;
     int prod;   /* dtype of one (weighted) row as numpy computes it */
     int outdt;  /* dtype of model2vec's output array */
-    bool f16_simd; /* the CPU has AVX and converts float16 in hardware (x86 F16C) */
+    bool avx_f16c; /* x86 with AVX and F16C: the SIMD paths of pool.c apply */
 } m2v_pool;
 
 void m2v_pool_init(m2v_pool *p);

@@ -233,7 +233,7 @@ static void sum_rows_bf16(float *acc, const unsigned char *const *rows, size_t n
 
 /* CPUID leaf 1: ECX bit 27 OSXSAVE, 28 AVX, 29 F16C; and the OS must save
 ** the YMM registers (XCR0 bits 1 and 2). */
-static bool cpu_has_f16c(void)
+static bool cpu_has_avx_f16c(void)
 {
     unsigned a, b, c, d, lo, hi;
     if (!__get_cpuid(1, &a, &b, &c, &d)) return false;
@@ -332,7 +332,7 @@ __attribute__((target("avx,f16c"))) static void round_f16_f16c(float *x, size_t 
 static void div_floats(const m2v_pool *p, float *dst, const float *src, float d, size_t n)
 {
 #ifdef M2V_HAVE_F16C_PATH
-    if (p->f16_simd) {
+    if (p->avx_f16c) {
         div_floats_avx(dst, src, d, n);
         return;
     }
@@ -345,7 +345,7 @@ static void div_floats(const m2v_pool *p, float *dst, const float *src, float d,
 static void round_f16_all(const m2v_pool *p, float *x, size_t n)
 {
 #ifdef M2V_HAVE_F16C_PATH
-    if (p->f16_simd) {
+    if (p->avx_f16c) {
         round_f16_f16c(x, n);
         return;
     }
@@ -374,9 +374,9 @@ void m2v_pool_init(m2v_pool *p)
     if (p->weights) p->prod = promote(p->edt, p->wdt);
     else p->prod = p->edt == M2V_DTYPE_BF16 ? M2V_DTYPE_F32 : p->edt;
 #ifdef M2V_HAVE_F16C_PATH
-    p->f16_simd = cpu_has_f16c();
+    p->avx_f16c = cpu_has_avx_f16c();
 #else
-    p->f16_simd = false;
+    p->avx_f16c = false;
 #endif
     if (p->edt == M2V_DTYPE_F16) p->outdt = M2V_DTYPE_F16;
     else if (p->edt == M2V_DTYPE_F64) p->outdt = M2V_DTYPE_F64;
@@ -460,7 +460,7 @@ static float pairwise_sum_squares(const m2v_pool *p, const float *x, size_t n)
     if (n <= 128) {
         float r[8];
 #ifdef M2V_HAVE_F16C_PATH
-        if (p->f16_simd) sum_squares_8_avx(x, n, r);
+        if (p->avx_f16c) sum_squares_8_avx(x, n, r);
         else sum_squares_8(x, n, r);
 #else
         sum_squares_8(x, n, r);
@@ -482,8 +482,8 @@ static float pairwise_sum_squares(const m2v_pool *p, const float *x, size_t n)
 static row_summer float_row_summer(const m2v_pool *p)
 {
 #ifdef M2V_HAVE_F16C_PATH
-    if (p->f16_simd && p->edt == M2V_DTYPE_F32) return sum_rows_f32_avx;
-    if (p->f16_simd && p->edt == M2V_DTYPE_F16) return sum_rows_f16_f16c;
+    if (p->avx_f16c && p->edt == M2V_DTYPE_F32) return sum_rows_f32_avx;
+    if (p->avx_f16c && p->edt == M2V_DTYPE_F16) return sum_rows_f16_f16c;
 #endif
     if (p->edt == M2V_DTYPE_F16) return sum_rows_f16;
     if (p->edt == M2V_DTYPE_BF16) return sum_rows_bf16;
