@@ -229,7 +229,7 @@ static void sum_rows_bf16(float *acc, const unsigned char *const *rows, size_t n
 #if defined(__GNUC__) && defined(__x86_64__)
 #include <cpuid.h>
 #include <immintrin.h>
-#define M2V_HAVE_F16C_PATH 1
+#define M2V_HAVE_X86_SIMD 1
 
 /* CPUID leaf 1: ECX bit 27 OSXSAVE, 28 AVX, 29 F16C; and the OS must save
 ** the YMM registers (XCR0 bits 1 and 2). */
@@ -331,7 +331,7 @@ __attribute__((target("avx,f16c"))) static void round_f16_f16c(float *x, size_t 
 /* dst[0..n) = src[0..n) / d (dst may be src). */
 static void div_floats(const m2v_pool *p, float *dst, const float *src, float d, size_t n)
 {
-#ifdef M2V_HAVE_F16C_PATH
+#ifdef M2V_HAVE_X86_SIMD
     if (p->avx_f16c) {
         div_floats_avx(dst, src, d, n);
         return;
@@ -344,7 +344,7 @@ static void div_floats(const m2v_pool *p, float *dst, const float *src, float d,
 
 static void round_f16_all(const m2v_pool *p, float *x, size_t n)
 {
-#ifdef M2V_HAVE_F16C_PATH
+#ifdef M2V_HAVE_X86_SIMD
     if (p->avx_f16c) {
         round_f16_f16c(x, n);
         return;
@@ -373,7 +373,7 @@ void m2v_pool_init(m2v_pool *p)
     p->row_bytes = p->dim * m2v_dtype_size(p->edt);
     if (p->weights) p->prod = promote(p->edt, p->wdt);
     else p->prod = p->edt == M2V_DTYPE_BF16 ? M2V_DTYPE_F32 : p->edt;
-#ifdef M2V_HAVE_F16C_PATH
+#ifdef M2V_HAVE_X86_SIMD
     p->avx_f16c = cpu_has_avx_f16c();
 #else
     p->avx_f16c = false;
@@ -429,7 +429,7 @@ static void sum_squares_8(const float *x, size_t n, float r[8])
         }
 }
 
-#ifdef M2V_HAVE_F16C_PATH
+#ifdef M2V_HAVE_X86_SIMD
 /* The same, eight lanes at a time (one register holds r). */
 __attribute__((target("avx"))) static void sum_squares_8_avx(const float *x, size_t n,
                                                            float r[8])
@@ -459,7 +459,7 @@ static float pairwise_sum_squares(const m2v_pool *p, const float *x, size_t n)
     }
     if (n <= 128) {
         float r[8];
-#ifdef M2V_HAVE_F16C_PATH
+#ifdef M2V_HAVE_X86_SIMD
         if (p->avx_f16c) sum_squares_8_avx(x, n, r);
         else sum_squares_8(x, n, r);
 #else
@@ -481,7 +481,7 @@ static float pairwise_sum_squares(const m2v_pool *p, const float *x, size_t n)
 ** (F32, F16, BF16); every choice gives the same sums. */
 static row_summer float_row_summer(const m2v_pool *p)
 {
-#ifdef M2V_HAVE_F16C_PATH
+#ifdef M2V_HAVE_X86_SIMD
     if (p->avx_f16c && p->edt == M2V_DTYPE_F32) return sum_rows_f32_avx;
     if (p->avx_f16c && p->edt == M2V_DTYPE_F16) return sum_rows_f16_f16c;
 #endif
