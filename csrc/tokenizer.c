@@ -113,17 +113,8 @@ static inline void emit(sink *o, int32_t id)
 static void emit_word(const native_tok *tk, scratch *sc, sink *o,
                       const char *w, size_t len)
 {
-    if (o->n < o->cap && o->cap - o->n >= len + 1) {
-        size_t n = m2v_wordpiece_word(tk->wp, w, len, o->ids + o->n);
-        if (n == (size_t)-1) { /* unknown token needed but absent */
-            fail(o, M2V_TOKENIZER);
-            return;
-        }
-        o->n += n;
-        if (o->n >= o->max) o->stop = true;
-        return;
-    }
-    if (sc->wids_cap < len + 1) {
+    bool direct = o->n < o->cap && o->cap - o->n >= len + 1;
+    if (!direct && sc->wids_cap < len + 1) {
         /* a word of len bytes gives at most len ids; keep cap * 4 (and the
         ** doubling) inside size_t on 32-bit targets */
         if (len >= SIZE_MAX / (2 * sizeof *sc->wids)) {
@@ -140,12 +131,18 @@ static void emit_word(const native_tok *tk, scratch *sc, sink *o,
         sc->wids = p;
         sc->wids_cap = cap;
     }
-    size_t n = m2v_wordpiece_word(tk->wp, w, len, sc->wids);
+    int32_t *dst = direct ? o->ids + o->n : sc->wids;
+    size_t n = m2v_wordpiece_word(tk->wp, w, len, dst);
     if (n == (size_t)-1) { /* unknown token needed but absent */
         fail(o, M2V_TOKENIZER);
         return;
     }
-    for (size_t i = 0; i < n; i++) emit(o, sc->wids[i]);
+    if (!direct) {
+        for (size_t i = 0; i < n; i++) emit(o, dst[i]);
+        return;
+    }
+    o->n += n;
+    if (o->n >= o->max) o->stop = true;
 }
 
 /* ---------------------------------------------------------------------------
