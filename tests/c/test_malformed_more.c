@@ -187,6 +187,22 @@ static unsigned char *st_bytes(const mcase *c, size_t *len)
     return b;
 }
 
+/* The buffers of one model (cfg NULL: no config.json). */
+static m2v_model_buffers buffers_of(const unsigned char *st, size_t st_len, const char *tok,
+                                    size_t tok_len, const char *cfg, size_t cfg_len)
+{
+    m2v_model_buffers b;
+    memset(&b, 0, sizeof b);
+    b.struct_size = sizeof b;
+    b.safetensors = st;
+    b.safetensors_size = st_len;
+    b.tokenizer_json = tok;
+    b.tokenizer_json_size = tok_len;
+    b.config_json = cfg;
+    b.config_json_size = cfg_len;
+    return b;
+}
+
 static void check_result(const mcase *c, const char *how, int rc, m2v_model *m,
                          const m2v_error *e)
 {
@@ -226,15 +242,8 @@ int main(void)
         const char *cfg = c->cfg ? c->cfg : "{\"normalize\":true,\"max_length\":16}";
         bool no_cfg = strcmp(cfg, "-") == 0;
 
-        m2v_model_buffers b;
-        memset(&b, 0, sizeof b);
-        b.struct_size = sizeof b;
-        b.safetensors = st;
-        b.safetensors_size = st_len;
-        b.tokenizer_json = tok;
-        b.tokenizer_json_size = tok_len;
-        b.config_json = no_cfg ? NULL : cfg;
-        b.config_json_size = no_cfg ? 0 : strlen(cfg);
+        m2v_model_buffers b = buffers_of(st, st_len, tok, tok_len, no_cfg ? NULL : cfg,
+                                         no_cfg ? 0 : strlen(cfg));
         b.embedding_tensor = c->tensor;
         m2v_model *m = (m2v_model *)&b;
         m2v_error e;
@@ -271,15 +280,7 @@ int main(void)
         char *tok = tok_json(&ok);
         const char *cfg = "{\"normalize\":false,\"max_length\":3,\"normalize\":true,"
                           "\"max_length\":null}";
-        m2v_model_buffers b;
-        memset(&b, 0, sizeof b);
-        b.struct_size = sizeof b;
-        b.safetensors = st;
-        b.safetensors_size = st_len;
-        b.tokenizer_json = tok;
-        b.tokenizer_json_size = strlen(tok);
-        b.config_json = cfg;
-        b.config_json_size = strlen(cfg);
+        m2v_model_buffers b = buffers_of(st, st_len, tok, strlen(tok), cfg, strlen(cfg));
         m2v_model *m = NULL;
         m2v_error e;
         CHECK_RC(m2v_load_buffers(&b, NULL, &m, &e), M2V_OK, &e);
@@ -301,15 +302,7 @@ int main(void)
         memset(cfg, ' ', big);
         cfg[0] = '{';
         cfg[big - 1] = '}';
-        m2v_model_buffers b;
-        memset(&b, 0, sizeof b);
-        b.struct_size = sizeof b;
-        b.safetensors = st;
-        b.safetensors_size = st_len;
-        b.tokenizer_json = tok;
-        b.tokenizer_json_size = strlen(tok);
-        b.config_json = cfg;
-        b.config_json_size = big;
+        m2v_model_buffers b = buffers_of(st, st_len, tok, strlen(tok), cfg, big);
         m2v_model *m = NULL;
         m2v_error e;
         CHECK_RC(m2v_load_buffers(&b, NULL, &m, &e), M2V_LIMIT, &e);
