@@ -88,7 +88,6 @@ static work heap_pop(heap *h)
     return top;
 }
 
-
 /* Free slots form a doubly linked list in increasing order (next/prev
 ** index; -1 ends it), so placement skips taken slots in O(1). */
 typedef struct freelist {
